@@ -1,0 +1,461 @@
+// Package kaleyra is a small client for the Kaleyra APIs that the Terraform
+// provider reads: the WhatsApp blocked-users list and the contacts
+// blocklist. It knows HTTP and Kaleyra, and nothing of Terraform.
+package kaleyra
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Defaults used when a Config field is left at its zero value.
+const (
+	DefaultPod              = PodIN
+	DefaultMaxRetries       = 4
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultRetryWaitMin     = 1 * time.Second
+	DefaultRetryWaitMax     = 30 * time.Second
+	DefaultMaxRetryAfter    = 2 * time.Minute
+	DefaultMaxParallel      = 4
+	DefaultMaxResponseBytes = 16 << 20
+)
+
+// Pod is a Kaleyra data-centre region. It selects the API host.
+type Pod string
+
+// The documented pods.
+const (
+	PodIN Pod = "IN"
+	PodSG Pod = "SG"
+	PodEU Pod = "EU"
+	PodNA Pod = "NA"
+)
+
+// Pods lists the documented pods in a stable order.
+func Pods() []Pod { return []Pod{PodIN, PodSG, PodEU, PodNA} }
+
+// ParsePod accepts a pod name in any letter case.
+func ParsePod(s string) (Pod, error) {
+	for _, p := range Pods() {
+		if strings.EqualFold(s, string(p)) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("unknown pod %q: expected one of IN, SG, EU or NA", s)
+}
+
+// API names one of the Kaleyra APIs; the two do not share a host table.
+type API int
+
+// The APIs this client calls.
+const (
+	APIWhatsApp API = iota
+	APIContacts
+)
+
+func (a API) String() string {
+	if a == APIWhatsApp {
+		return "WhatsApp"
+	}
+	return "Contacts"
+}
+
+// hosts is the per-pod host of each API, as Kaleyra documents them: the SG
+// pod's WhatsApp API lives on api.ap.kaleyra.io, its Contacts API on
+// api.kaleyra.io.
+var hosts = map[Pod]map[API]string{
+	PodIN: {APIWhatsApp: "api.in.kaleyra.io", APIContacts: "api.in.kaleyra.io"},
+	PodSG: {APIWhatsApp: "api.ap.kaleyra.io", APIContacts: "api.kaleyra.io"},
+	PodEU: {APIWhatsApp: "api.eu.kaleyra.io", APIContacts: "api.eu.kaleyra.io"},
+	PodNA: {APIWhatsApp: "api.na.kaleyra.ai", APIContacts: "api.na.kaleyra.ai"},
+}
+
+// Host returns the documented host of api in pod.
+func Host(api API, pod Pod) string { return hosts[pod][api] }
+
+// Logger receives the client's request log. The provider adapts it to tflog;
+// fields never carry the API key, headers or bodies.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Info(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(context.Context, string, map[string]any) {}
+func (nopLogger) Info(context.Context, string, map[string]any)  {}
+func (nopLogger) Warn(context.Context, string, map[string]any)  {}
+
+// Config configures a Client. Zero values take the defaults above.
+type Config struct {
+	Pod    Pod
+	SID    string
+	APIKey string
+	// BaseURL, when set, replaces the pod's host for every API: a proxy, a
+	// gateway or a local sandbox. It must be https, or http on a loopback
+	// host.
+	BaseURL string
+
+	MaxRetries     int // retries of one request; 0 disables retries
+	RequestTimeout time.Duration
+	RetryWaitMin   time.Duration
+	RetryWaitMax   time.Duration
+	// MaxRetryAfter is the longest Retry-After the client waits for; a
+	// server asking for more fails the request instead.
+	MaxRetryAfter time.Duration
+	// MaxParallel bounds the requests in flight at once across the client.
+	MaxParallel      int
+	MaxResponseBytes int64
+	UserAgent        string
+	Logger           Logger
+	// Transport is the base transport; the default honours HTTPS_PROXY and
+	// NO_PROXY.
+	Transport http.RoundTripper
+}
+
+// Client calls the Kaleyra APIs. It is safe for concurrent use.
+type Client struct {
+	sid, apiKey string
+	userAgent   string
+	bases       map[API]*url.URL
+	retry       *retryablehttp.Client
+	log         Logger
+	maxParallel int
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.SID == "" {
+		return nil, errors.New("kaleyra: the account SID is empty")
+	}
+	if cfg.APIKey == "" {
+		return nil, errors.New("kaleyra: the API key is empty")
+	}
+	if cfg.Pod == "" {
+		cfg.Pod = DefaultPod
+	}
+	if _, ok := hosts[cfg.Pod]; !ok {
+		return nil, fmt.Errorf("kaleyra: unknown pod %q", cfg.Pod)
+	}
+	if cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("kaleyra: max retries must be 0 or more, got %d", cfg.MaxRetries)
+	}
+	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.RetryWaitMin, DefaultRetryWaitMin)
+	setDefault(&cfg.RetryWaitMax, DefaultRetryWaitMax)
+	setDefault(&cfg.MaxRetryAfter, DefaultMaxRetryAfter)
+	setDefault(&cfg.MaxParallel, DefaultMaxParallel)
+	setDefault(&cfg.MaxResponseBytes, DefaultMaxResponseBytes)
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "terraform-provider-kaleyra"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = nopLogger{}
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = cleanhttp.DefaultPooledTransport()
+	}
+
+	bases := make(map[API]*url.URL, 2)
+	for _, api := range []API{APIWhatsApp, APIContacts} {
+		raw := "https://" + Host(api, cfg.Pod)
+		if cfg.BaseURL != "" {
+			raw = cfg.BaseURL
+		}
+		u, err := ParseBaseURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		bases[api] = u
+	}
+
+	c := &Client{
+		sid:         cfg.SID,
+		apiKey:      cfg.APIKey,
+		userAgent:   cfg.UserAgent,
+		bases:       bases,
+		log:         cfg.Logger,
+		maxParallel: cfg.MaxParallel,
+	}
+	httpClient := &http.Client{
+		Timeout: cfg.RequestTimeout,
+		Transport: &transport{
+			base:     cfg.Transport,
+			sem:      make(chan struct{}, cfg.MaxParallel),
+			maxBytes: cfg.MaxResponseBytes,
+			log:      cfg.Logger,
+		},
+		CheckRedirect: checkRedirect,
+	}
+	c.retry = &retryablehttp.Client{
+		HTTPClient:   httpClient,
+		RetryWaitMin: cfg.RetryWaitMin,
+		RetryWaitMax: cfg.RetryWaitMax,
+		RetryMax:     cfg.MaxRetries,
+		CheckRetry:   retryPolicy(cfg.MaxRetryAfter),
+		Backoff:      backoff,
+		ErrorHandler: giveUp,
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, retry int) {
+			if retry > 0 {
+				cfg.Logger.Debug(req.Context(), "Retrying Kaleyra request", map[string]any{
+					"method": req.Method, "path": req.URL.Path, "retry": retry,
+				})
+			}
+		},
+	}
+	return c, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// ParseBaseURL checks a base URL: absolute, https, or http on a loopback
+// host only, with no query or fragment. Trailing slashes are dropped.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("kaleyra: base URL %q is not a URL: %w", raw, err)
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("kaleyra: base URL %q must be absolute, like https://api.example.com", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return nil, fmt.Errorf("kaleyra: base URL %q uses plain http on a host that is not loopback; use https, or http only with localhost, 127.0.0.1 or [::1]", raw)
+		}
+	default:
+		return nil, fmt.Errorf("kaleyra: base URL %q has scheme %q; use https (or http on a loopback host)", raw, u.Scheme)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("kaleyra: base URL %q must not carry user information", redactUser(u))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("kaleyra: base URL %q must not have a query or fragment", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
+}
+
+func redactUser(u *url.URL) string {
+	c := *u
+	c.User = url.User("REDACTED")
+	return c.String()
+}
+
+// IsLoopbackHost reports whether host is localhost or a loopback IP.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// get sends one GET to api at the escaped path segments with query, retried
+// by policy, and returns the decoded envelope of a successful answer.
+func (c *Client) get(ctx context.Context, api API, segments []string, query url.Values) (*envelope, error) {
+	u := c.endpoint(api, segments, query)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("kaleyra: building the request: %w", err)
+	}
+	req.Header.Set("api-key", c.apiKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	resp, err := c.retry.Do(req)
+	if err != nil {
+		return nil, requestError(ctx, api, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	return decodeResponse(api, resp, 1)
+}
+
+// endpoint builds the URL of api for the path segments. Every segment is
+// path-escaped and every query built with url.Values, so a '+' in a number
+// reaches the server as %2B in a query.
+func (c *Client) endpoint(api API, segments []string, query url.Values) *url.URL {
+	u := *c.bases[api]
+	var plain, escaped strings.Builder
+	plain.WriteString(u.Path)
+	escaped.WriteString(u.EscapedPath())
+	for _, s := range segments {
+		plain.WriteString("/" + s)
+		escaped.WriteString("/" + url.PathEscape(s))
+	}
+	u.Path, u.RawPath = plain.String(), escaped.String()
+	u.RawQuery = query.Encode()
+	return &u
+}
+
+// requestError explains a request that produced no usable response.
+func requestError(ctx context.Context, api API, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("kaleyra: %s request cancelled: %w", api, ctxErr)
+	}
+	var exhausted *exhaustedError
+	if errors.As(err, &exhausted) {
+		if exhausted.resp != nil {
+			defer func() { _ = exhausted.resp.Body.Close() }()
+			_, derr := decodeResponse(api, exhausted.resp, exhausted.attempts)
+			if derr != nil {
+				return derr
+			}
+			return fmt.Errorf("kaleyra: %s request gave up after %d attempts with HTTP %d", api, exhausted.attempts, exhausted.resp.StatusCode)
+		}
+		if exhausted.attempts > 1 {
+			return fmt.Errorf("kaleyra: %s request failed after %d attempts: %w", api, exhausted.attempts, unwrapURLError(exhausted.err))
+		}
+		return fmt.Errorf("kaleyra: %s request failed: %w", api, unwrapURLError(exhausted.err))
+	}
+	return fmt.Errorf("kaleyra: %s request failed: %w", api, err)
+}
+
+// unwrapURLError drops *url.Error's "Get <url>:" prefix when the cause is
+// one of ours, which already says what happened.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		var redirect *RedirectError
+		var tooLarge *ResponseTooLargeError
+		if errors.As(ue.Err, &redirect) || errors.As(ue.Err, &tooLarge) {
+			return ue.Err
+		}
+	}
+	return err
+}
+
+// exhaustedError carries the last response (or error) and the attempts made
+// when the retry policy gives up.
+type exhaustedError struct {
+	resp     *http.Response
+	err      error
+	attempts int
+}
+
+func (e *exhaustedError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("giving up after %d attempt(s): %v", e.attempts, e.err)
+	}
+	return fmt.Sprintf("giving up after %d attempt(s)", e.attempts)
+}
+
+func (e *exhaustedError) Unwrap() error { return e.err }
+
+func giveUp(resp *http.Response, err error, attempts int) (*http.Response, error) {
+	if resp != nil {
+		// Keep the last answer so its Kaleyra envelope can be reported.
+		err = nil
+	}
+	return nil, &exhaustedError{resp: resp, err: err, attempts: attempts}
+}
+
+// retryPolicy retries 429, 5xx (but 501), 202 (accepted, not ready) and
+// network errors; never a refused redirect, an oversized body, a
+// cancellation, or a Retry-After longer than maxRetryAfter.
+func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
+	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if err != nil {
+			var redirect *RedirectError
+			var tooLarge *ResponseTooLargeError
+			if errors.As(err, &redirect) || errors.As(err, &tooLarge) {
+				return false, err
+			}
+			return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
+		}
+		retryable := resp.StatusCode == http.StatusTooManyRequests ||
+			resp.StatusCode == http.StatusAccepted ||
+			(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
+		if !retryable {
+			return false, nil
+		}
+		if d, ok := retryAfter(resp); ok && d > maxRetryAfter {
+			// Waiting that long would stall the plan; report it instead.
+			return false, nil
+		}
+		return true, nil
+	}
+}
+
+// backoff waits what Retry-After asks for, else min·2ⁿ capped at max, with
+// the upper half jittered so parallel readers do not retry in lock-step.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if d, ok := retryAfter(resp); ok {
+			return d
+		}
+	}
+	wait := maxWait
+	if attempt < 30 {
+		if w := minWait << attempt; w > 0 && w < maxWait {
+			wait = w
+		}
+	}
+	half := wait / 2
+	return half + rand.N(half+1)
+}
+
+// retryAfter parses a Retry-After header in seconds or as an HTTP date.
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// RedirectError is a redirect the client refused because it leads away from
+// the configured host: the API key must never reach another host.
+type RedirectError struct {
+	From, To string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("refused a redirect from %s to %s: the API key is only sent to the configured host", e.From, e.To)
+}
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+		return &RedirectError{From: first.Scheme + "://" + first.Host, To: req.URL.Scheme + "://" + req.URL.Host}
+	}
+	if len(via) >= 5 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	return nil
+}

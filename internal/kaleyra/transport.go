@@ -1,0 +1,78 @@
+package kaleyra
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// transport sits under the retrying client. Per attempt it bounds the
+// requests in flight, reads the whole body up to a cap (so a body cut off
+// mid-way is a network error the retry policy sees), and logs method, path,
+// status and duration; never headers, query or body.
+type transport struct {
+	base     http.RoundTripper
+	sem      chan struct{}
+	maxBytes int64
+	log      Logger
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	select {
+	case t.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-t.sem }()
+
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		t.log.Debug(ctx, "Kaleyra request failed", map[string]any{
+			"method": req.Method, "path": req.URL.Path, "duration_ms": msSince(start), "error": err.Error(),
+		})
+		return nil, err
+	}
+	body, err := readCapped(resp.Body, t.maxBytes)
+	_ = resp.Body.Close()
+	if err != nil {
+		t.log.Debug(ctx, "Kaleyra response unreadable", map[string]any{
+			"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode,
+			"duration_ms": msSince(start), "error": err.Error(),
+		})
+		return nil, err
+	}
+	t.log.Debug(ctx, "Kaleyra request", map[string]any{
+		"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode,
+		"duration_ms": msSince(start), "bytes": len(body),
+	})
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Encoding")
+	return resp, nil
+}
+
+func msSince(t time.Time) int64 { return time.Since(t).Milliseconds() }
+
+// ResponseTooLargeError is a response body over the client's size cap.
+type ResponseTooLargeError struct {
+	Limit int64
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("the response body is larger than the %d-byte cap", e.Limit)
+}
+
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, &ResponseTooLargeError{Limit: limit}
+	}
+	return body, nil
+}

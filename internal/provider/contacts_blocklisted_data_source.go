@@ -1,0 +1,277 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+)
+
+var (
+	_ datasource.DataSource              = (*contactsBlocklistedDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*contactsBlocklistedDataSource)(nil)
+)
+
+// NewContactsBlocklistedDataSource returns the kaleyra_contacts_blocklisted data source.
+func NewContactsBlocklistedDataSource() datasource.DataSource {
+	return &contactsBlocklistedDataSource{}
+}
+
+type contactsBlocklistedDataSource struct {
+	data *providerData
+}
+
+type contactsBlocklistedModel struct {
+	Channel            types.String `tfsdk:"channel"`
+	Mobiles            types.List   `tfsdk:"mobiles"`
+	PageSize           types.Int64  `tfsdk:"page_size"`
+	ID                 types.String `tfsdk:"id"`
+	Contacts           types.List   `tfsdk:"contacts"`
+	BlocklistedMobiles types.List   `tfsdk:"blocklisted_mobiles"`
+	Blocked            types.Map    `tfsdk:"blocked"`
+	Total              types.Int64  `tfsdk:"total"`
+}
+
+// blocklistedContactModel is one element of `contacts`.
+type blocklistedContactModel struct {
+	Mobile      types.String `tfsdk:"mobile"`
+	ChannelType types.String `tfsdk:"channel_type"`
+	Channel     types.String `tfsdk:"channel"`
+}
+
+var blocklistedContactAttrTypes = map[string]attr.Type{
+	"mobile":       types.StringType,
+	"channel_type": types.StringType,
+	"channel":      types.StringType,
+}
+
+func (d *contactsBlocklistedDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_contacts_blocklisted"
+}
+
+func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads Kaleyra's contacts blocklist: the whole list, or whether any number of given " +
+			"numbers are blocklisted, on one channel or all of them, through the *Get Blocklist* API.\n\n" +
+			"Each request pages with `limit` and `offset`: the offset advances by the rows received and a page " +
+			"shorter than `page_size` is the last. The API takes at most " +
+			fmt.Sprintf("%d", kaleyra.MaxMobilesPerRequest) + " numbers per request, so `mobiles` is " +
+			"de-duplicated and split into batches of at most that many, each paged to its end and read in " +
+			"parallel (up to the provider's `max_parallel_requests`). The rows are merged, de-duplicated by " +
+			"(`mobile`, `channel_type`) and sorted. If any request fails, the read fails: no partial list is " +
+			"ever returned.\n\n" +
+			"The request goes to the pod's Contacts host (for the `SG` pod, `api.kaleyra.io`, unlike the " +
+			"WhatsApp API), or to the provider's `base_url`.",
+		Attributes: map[string]schema.Attribute{
+			"channel": schema.StringAttribute{
+				MarkdownDescription: "Only the blocklist of this channel: " + backticked(kaleyra.Channels()) +
+					". Unset, every channel is read.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(kaleyra.Channels()...)},
+			},
+			"mobiles": schema.ListAttribute{
+				MarkdownDescription: "The numbers to check, in E.164 form (`+` then 8 to 15 digits, like " +
+					"`+919876543210`), any count. Duplicates are accepted and looked up once. Unset, the whole " +
+					"blocklist is read; an empty list looks nothing up.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.List{
+					listvalidator.NoNullValues(),
+					listvalidator.ValueStringsAre(e164Validator()),
+				},
+			},
+			"page_size": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many rows to ask for per request (the API's `limit`), "+
+					"between %d and %d. Defaults to `%d`. It changes the number of requests, never the result.",
+					kaleyra.ContactsMinPageSize, kaleyra.ContactsMaxPageSize, kaleyra.ContactsDefaultPageSize),
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.Int64{int64validator.Between(kaleyra.ContactsMinPageSize, kaleyra.ContactsMaxPageSize)},
+			},
+			"id": schema.StringAttribute{
+				MarkdownDescription: "A stable digest (SHA-256, hex) of the query: the channel and the sorted, " +
+					"unique numbers. The same query always has the same `id`, whatever `page_size` and order.",
+				Computed: true,
+			},
+			"contacts": schema.ListNestedAttribute{
+				MarkdownDescription: "Every blocklisted row, sorted by `mobile` then `channel_type`, unique by the pair. " +
+					"A number blocklisted on several channels has one row per channel.",
+				Computed: true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"mobile": schema.StringAttribute{
+							MarkdownDescription: "The blocklisted number, as the API sends it.",
+							Computed:            true,
+						},
+						"channel_type": schema.StringAttribute{
+							MarkdownDescription: "The channel type code exactly as the API sends it, such as `3`.",
+							Computed:            true,
+						},
+						"channel": schema.StringAttribute{
+							MarkdownDescription: "The channel's name when it is certain: the `channel` filter of the " +
+								"query, or a code Kaleyra documents (`3` is `whatsapp`). Otherwise null: other codes " +
+								"are not documented, so they are not guessed.",
+							Computed: true,
+						},
+					},
+				},
+			},
+			"blocklisted_mobiles": schema.ListAttribute{
+				MarkdownDescription: "Every blocklisted number, sorted ascending, each once.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"blocked": schema.MapAttribute{
+				MarkdownDescription: "Set when `mobiles` is: each queried number mapped to whether it is " +
+					"blocklisted on the selected channel (or on any channel when `channel` is unset). Null when " +
+					"`mobiles` is unset.",
+				ElementType: types.BoolType,
+				Computed:    true,
+			},
+			"total": schema.Int64Attribute{
+				MarkdownDescription: "The number of `contacts` rows.",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (d *contactsBlocklistedDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var model contactsBlocklistedModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(d.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = d.data.withSecretsMasked(ctx)
+
+	channel := model.Channel.ValueString()
+	pageSize := int64(kaleyra.ContactsDefaultPageSize)
+	if !model.PageSize.IsNull() {
+		pageSize = model.PageSize.ValueInt64()
+	}
+	var mobiles []string // nil: the whole blocklist
+	if !model.Mobiles.IsNull() {
+		mobiles = make([]string, 0, len(model.Mobiles.Elements()))
+		resp.Diagnostics.Append(model.Mobiles.ElementsAs(ctx, &mobiles, false)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+
+	rows, stats, err := d.data.client.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{
+		Channel: channel, Mobiles: mobiles, PageSize: int(pageSize),
+	})
+	if err != nil {
+		addReadError(&resp.Diagnostics, readFailure{
+			summary:    "Unable to Read Contacts Blocklist",
+			dataSource: "kaleyra_contacts_blocklisted",
+			subject:    contactsSubject(channel, mobiles),
+		}, err)
+		return
+	}
+	tflog.Info(ctx, "Read contacts blocklist", map[string]any{
+		"batches": stats.Batches, "pages": stats.Pages, "rows": stats.Rows, "contacts": len(rows),
+		"elapsed_ms": stats.Elapsed.Milliseconds(),
+	})
+
+	model.PageSize = types.Int64Value(pageSize)
+	model.ID = types.StringValue(contactsQueryID(channel, mobiles))
+	model.Total = types.Int64Value(int64(len(rows)))
+	model.Contacts, model.BlocklistedMobiles = contactLists(rows, channel)
+	model.Blocked = types.MapNull(types.BoolType)
+	if mobiles != nil {
+		model.Blocked = blockedMap(mobiles, rows)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+func contactsSubject(channel string, mobiles []string) string {
+	what := "the whole blocklist"
+	if mobiles != nil {
+		what = fmt.Sprintf("the blocklist status of %d numbers", len(mobiles))
+	}
+	if channel == "" {
+		return what + " on every channel"
+	}
+	return what + " on channel " + channel
+}
+
+// contactsQueryID digests what decides the result: the channel and the set
+// of numbers (or "the whole list").
+func contactsQueryID(channel string, mobiles []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "channel=%s\n", channel)
+	if mobiles == nil {
+		h.Write([]byte("mobiles=*\n"))
+	} else {
+		u := slices.Clone(mobiles)
+		slices.Sort(u)
+		fmt.Fprintf(h, "mobiles=%s\n", strings.Join(slices.Compact(u), ","))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// contactLists maps sorted rows to `contacts` and `blocklisted_mobiles`.
+func contactLists(rows []kaleyra.BlocklistedContact, channel string) (contacts, mobiles types.List) {
+	objs := make([]attr.Value, 0, len(rows))
+	nums := make([]attr.Value, 0, len(rows))
+	for i, r := range rows {
+		name := types.StringNull()
+		if channel != "" {
+			name = types.StringValue(channel)
+		} else if ch, ok := kaleyra.ChannelForType(r.ChannelType); ok {
+			name = types.StringValue(ch)
+		}
+		objs = append(objs, types.ObjectValueMust(blocklistedContactAttrTypes, map[string]attr.Value{
+			"mobile": types.StringValue(r.Mobile), "channel_type": types.StringValue(r.ChannelType), "channel": name,
+		}))
+		// Rows are sorted by mobile, so equal numbers are adjacent.
+		if i == 0 || rows[i-1].Mobile != r.Mobile {
+			nums = append(nums, types.StringValue(r.Mobile))
+		}
+	}
+	return types.ListValueMust(types.ObjectType{AttrTypes: blocklistedContactAttrTypes}, objs),
+		types.ListValueMust(types.StringType, nums)
+}
+
+// blockedMap maps every queried number to whether a row came back for it.
+// Numbers are compared by their digits, so a row sent without the '+' still
+// counts.
+func blockedMap(queried []string, rows []kaleyra.BlocklistedContact) types.Map {
+	listed := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		listed[digits(r.Mobile)] = true
+	}
+	m := make(map[string]attr.Value, len(queried))
+	for _, q := range queried {
+		m[q] = types.BoolValue(listed[digits(q)])
+	}
+	return types.MapValueMust(types.BoolType, m)
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}

@@ -1,0 +1,77 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+)
+
+// e164 is an E.164 number: '+', a non-zero country-code digit, 8 to 15
+// digits in all.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
+
+const e164Form = "an E.164 number: '+' then 8 to 15 digits with no spaces or dashes, like \"+919876543210\""
+
+// e164Validator checks one E.164 number and shows the value and the form.
+func e164Validator() validator.String {
+	return stringvalidator.RegexMatches(e164, "must be "+e164Form)
+}
+
+// backticked renders values as "`a`, `b` or `c`".
+func backticked(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = "`" + v + "`"
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// baseURLValidator accepts an absolute https URL, or http on loopback.
+type baseURLValidator struct{}
+
+func (baseURLValidator) Description(context.Context) string {
+	return "value must be an absolute https URL, or http on a loopback host"
+}
+
+func (v baseURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := kaleyra.ParseBaseURL(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Kaleyra Base URL",
+			fmt.Sprintf("Attribute %s: %s.", req.Path, strings.TrimPrefix(err.Error(), "kaleyra: ")))
+	}
+}
+
+// durationValidator accepts a positive Go duration such as "30s".
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "value must be a positive Go duration such as \"30s\" or \"2m\""
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	raw := req.ConfigValue.ValueString()
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
+			fmt.Sprintf("Attribute %s is %q; expected a positive Go duration such as \"30s\", \"90s\" or \"2m\".", req.Path, raw))
+	}
+}

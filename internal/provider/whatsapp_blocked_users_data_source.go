@@ -1,0 +1,208 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+)
+
+var (
+	_ datasource.DataSource              = (*whatsappBlockedUsersDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*whatsappBlockedUsersDataSource)(nil)
+)
+
+// NewWhatsappBlockedUsersDataSource returns the kaleyra_whatsapp_blocked_users data source.
+func NewWhatsappBlockedUsersDataSource() datasource.DataSource {
+	return &whatsappBlockedUsersDataSource{}
+}
+
+type whatsappBlockedUsersDataSource struct {
+	data *providerData
+}
+
+type whatsappBlockedUsersModel struct {
+	PhoneNumber  types.String `tfsdk:"phone_number"`
+	APIVersion   types.String `tfsdk:"api_version"`
+	PageSize     types.Int64  `tfsdk:"page_size"`
+	ID           types.String `tfsdk:"id"`
+	Users        types.List   `tfsdk:"users"`
+	WAIDs        types.List   `tfsdk:"wa_ids"`
+	PhoneNumbers types.List   `tfsdk:"phone_numbers"`
+	Total        types.Int64  `tfsdk:"total"`
+}
+
+// blockedUserModel is one element of `users`.
+type blockedUserModel struct {
+	WAID             types.String `tfsdk:"wa_id"`
+	PhoneNumber      types.String `tfsdk:"phone_number"`
+	MessagingProduct types.String `tfsdk:"messaging_product"`
+}
+
+var blockedUserAttrTypes = map[string]attr.Type{
+	"wa_id":             types.StringType,
+	"phone_number":      types.StringType,
+	"messaging_product": types.StringType,
+}
+
+func (d *whatsappBlockedUsersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_whatsapp_blocked_users"
+}
+
+func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	versions := []string{kaleyra.WhatsAppV2, kaleyra.WhatsAppV1}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads every WhatsApp user that a business number has blocked, paging through " +
+			"Kaleyra's *Get List of Blocked WhatsApp User Numbers* API to the very end, and presents them as " +
+			"sorted, duplicate-free lists.\n\n" +
+			"Paging follows `paging.cursors.after` until a page has no data or no `after` cursor (or, where the " +
+			"API sends `paging.next`, until a page has none). A short page is not taken as the end. A cursor that " +
+			"comes back a second time fails the read rather than returning a shortened list, and if the API " +
+			"reports that the blocklist changed while it was paged (Meta's error `139102`), the read starts " +
+			fmt.Sprintf("again from the first page, at most %d times. ", kaleyra.MaxBlocklistRestarts) +
+			"Meta caps one business number's blocklist at 64,000 users.\n\n" +
+			"The request goes to the pod's WhatsApp host (for the `SG` pod, `api.ap.kaleyra.io`), or to the " +
+			"provider's `base_url`.",
+		Attributes: map[string]schema.Attribute{
+			"phone_number": schema.StringAttribute{
+				MarkdownDescription: "The WhatsApp business number whose blocked users are read, in E.164 form: `+` " +
+					"then 8 to 15 digits, like `+919876543210`.",
+				Required:   true,
+				Validators: []validator.String{e164Validator()},
+			},
+			"api_version": schema.StringAttribute{
+				MarkdownDescription: "The version of Kaleyra's WhatsApp API the business number is registered on: " +
+					backticked(versions) + ". Defaults to `" + kaleyra.WhatsAppV2 + "`. A number registered on the " +
+					"other version answers `WA-401`.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{stringvalidator.OneOf(versions...)},
+			},
+			"page_size": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many users to ask for per request (the API's `limit`), "+
+					"between %d and %d. Defaults to `%d`. It changes the number of requests, never the result.",
+					kaleyra.WhatsAppMinPageSize, kaleyra.WhatsAppMaxPageSize, kaleyra.WhatsAppDefaultPageSize),
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.Int64{int64validator.Between(kaleyra.WhatsAppMinPageSize, kaleyra.WhatsAppMaxPageSize)},
+			},
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The business number, as given in `phone_number`.",
+				Computed:            true,
+			},
+			"users": schema.ListNestedAttribute{
+				MarkdownDescription: "Every blocked user, sorted by `wa_id` ascending, without duplicates.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"wa_id": schema.StringAttribute{
+							MarkdownDescription: "The user's WhatsApp ID, digits without `+`. It is usually, but not " +
+								"always, the user's phone number in E.164 without the `+`.",
+							Computed: true,
+						},
+						"phone_number": schema.StringAttribute{
+							MarkdownDescription: "`wa_id` with a `+` prefix: the user's E.164 number whenever the " +
+								"WhatsApp ID is the phone number, which is usual but not guaranteed.",
+							Computed: true,
+						},
+						"messaging_product": schema.StringAttribute{
+							MarkdownDescription: "The messaging product, as the API sends it: `whatsapp`.",
+							Computed:            true,
+						},
+					},
+				},
+			},
+			"wa_ids": schema.ListAttribute{
+				MarkdownDescription: "Every blocked `wa_id`, sorted ascending, without duplicates: handy for " +
+					"`for_each` (with `toset()`) and `contains()`.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"phone_numbers": schema.ListAttribute{
+				MarkdownDescription: "The same users as `wa_ids`, in the same order, as E.164 numbers (`+` and the " +
+					"`wa_id`). A WhatsApp ID is usually, not always, the user's phone number.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"total": schema.Int64Attribute{
+				MarkdownDescription: "How many users are blocked (the length of `users`).",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (d *whatsappBlockedUsersDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var model whatsappBlockedUsersModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() || !requireConfigured(d.data, &resp.Diagnostics) {
+		return
+	}
+	ctx = d.data.withSecretsMasked(ctx)
+
+	version := kaleyra.WhatsAppV2
+	if !model.APIVersion.IsNull() {
+		version = model.APIVersion.ValueString()
+	}
+	pageSize := int64(kaleyra.WhatsAppDefaultPageSize)
+	if !model.PageSize.IsNull() {
+		pageSize = model.PageSize.ValueInt64()
+	}
+	phone := model.PhoneNumber.ValueString()
+
+	users, stats, err := d.data.client.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{
+		PhoneNumber: phone, APIVersion: version, PageSize: int(pageSize),
+	})
+	if err != nil {
+		addReadError(&resp.Diagnostics, readFailure{
+			summary:    "Unable to Read WhatsApp Blocked Users",
+			dataSource: "kaleyra_whatsapp_blocked_users",
+			subject:    fmt.Sprintf("the users blocked by business number %s (WhatsApp API %s)", phone, version),
+			apiVersion: version,
+		}, err)
+		return
+	}
+	tflog.Info(ctx, "Read WhatsApp blocked users", map[string]any{
+		"pages": stats.Pages, "rows": stats.Rows, "users": len(users),
+		"restarts": stats.Restarts, "elapsed_ms": stats.Elapsed.Milliseconds(),
+	})
+
+	model.APIVersion = types.StringValue(version)
+	model.PageSize = types.Int64Value(pageSize)
+	model.ID = types.StringValue(phone)
+	model.Total = types.Int64Value(int64(len(users)))
+	model.Users, model.WAIDs, model.PhoneNumbers = blockedUserLists(users)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// blockedUserLists maps sorted users to the three list attributes, built
+// directly as Terraform values: an empty result is an empty list, not null.
+func blockedUserLists(users []kaleyra.BlockedUser) (objects, waIDs, phones types.List) {
+	objType := types.ObjectType{AttrTypes: blockedUserAttrTypes}
+	objs := make([]attr.Value, 0, len(users))
+	ids := make([]attr.Value, 0, len(users))
+	nums := make([]attr.Value, 0, len(users))
+	for _, u := range users {
+		id := types.StringValue(u.WAID)
+		phone := types.StringValue("+" + u.WAID)
+		objs = append(objs, types.ObjectValueMust(blockedUserAttrTypes, map[string]attr.Value{
+			"wa_id": id, "phone_number": phone, "messaging_product": types.StringValue(u.MessagingProduct),
+		}))
+		ids = append(ids, id)
+		nums = append(nums, phone)
+	}
+	return types.ListValueMust(objType, objs), types.ListValueMust(types.StringType, ids), types.ListValueMust(types.StringType, nums)
+}
