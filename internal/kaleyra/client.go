@@ -208,6 +208,9 @@ func New(cfg Config) (*Client, error) {
 		Backoff:      backoff,
 		ErrorHandler: giveUp,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, retry int) {
+			if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
+				*n = retry + 1
+			}
 			if retry > 0 {
 				cfg.Logger.Debug(req.Context(), "Retrying Kaleyra request", map[string]any{
 					"method": req.Method, "path": req.URL.Path, "retry": retry,
@@ -274,7 +277,8 @@ func IsLoopbackHost(host string) bool {
 // by policy, and returns the decoded envelope of a successful answer.
 func (c *Client) get(ctx context.Context, api API, segments []string, query url.Values) (*envelope, error) {
 	u := c.endpoint(api, segments, query)
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	attempts := new(int)
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, attemptsKey{}, attempts), http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("kaleyra: building the request: %w", err)
 	}
@@ -287,8 +291,11 @@ func (c *Client) get(ctx context.Context, api API, segments []string, query url.
 		return nil, requestError(ctx, api, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return decodeResponse(api, resp, 1)
+	return decodeResponse(api, resp, *attempts)
 }
+
+// attemptsKey keys the per-request attempt counter in the request context.
+type attemptsKey struct{}
 
 // endpoint builds the URL of api for the path segments. Every segment is
 // path-escaped and every query built with url.Values, so a '+' in a number
