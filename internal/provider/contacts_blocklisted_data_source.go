@@ -11,11 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
@@ -35,28 +35,37 @@ type contactsBlocklistedDataSource struct {
 	data *providerData
 }
 
+// contactsBlocklistedModel is the configuration. The state, mostly large
+// lists, is built as Terraform values directly: see state.go.
 type contactsBlocklistedModel struct {
-	Channel            types.String `tfsdk:"channel"`
-	Mobiles            types.List   `tfsdk:"mobiles"`
-	PageSize           types.Int64  `tfsdk:"page_size"`
-	ID                 types.String `tfsdk:"id"`
-	Contacts           types.List   `tfsdk:"contacts"`
-	BlocklistedMobiles types.List   `tfsdk:"blocklisted_mobiles"`
-	Blocked            types.Map    `tfsdk:"blocked"`
-	Total              types.Int64  `tfsdk:"total"`
+	Channel            types.String  `tfsdk:"channel"`
+	Mobiles            types.List    `tfsdk:"mobiles"`
+	PageSize           types.Int64   `tfsdk:"page_size"`
+	ID                 types.String  `tfsdk:"id"`
+	Contacts           lazyListValue `tfsdk:"contacts"`
+	BlocklistedMobiles lazyListValue `tfsdk:"blocklisted_mobiles"`
+	Blocked            types.Map     `tfsdk:"blocked"`
+	Total              types.Int64   `tfsdk:"total"`
 }
 
-// blocklistedContactModel is one element of `contacts`.
-type blocklistedContactModel struct {
-	Mobile      types.String `tfsdk:"mobile"`
-	ChannelType types.String `tfsdk:"channel_type"`
-	Channel     types.String `tfsdk:"channel"`
-}
-
-var blocklistedContactAttrTypes = map[string]attr.Type{
-	"mobile":       types.StringType,
-	"channel_type": types.StringType,
-	"channel":      types.StringType,
+// blocklistedContactObject is the element of `contacts`.
+var blocklistedContactObject = schema.NestedAttributeObject{
+	Attributes: map[string]schema.Attribute{
+		"mobile": schema.StringAttribute{
+			MarkdownDescription: "The blocklisted number, as the API sends it.",
+			Computed:            true,
+		},
+		"channel_type": schema.StringAttribute{
+			MarkdownDescription: "The channel type code exactly as the API sends it, such as `3`.",
+			Computed:            true,
+		},
+		"channel": schema.StringAttribute{
+			MarkdownDescription: "The channel's name when it is certain: the `channel` filter of the " +
+				"query, or a code Kaleyra documents (`3` is `whatsapp`). Otherwise null: other codes " +
+				"are not documented, so they are not guessed.",
+			Computed: true,
+		},
+	},
 }
 
 func (d *contactsBlocklistedDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -110,29 +119,14 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 			"contacts": schema.ListNestedAttribute{
 				MarkdownDescription: "Every blocklisted row, sorted by `mobile` then `channel_type`, unique by the pair. " +
 					"A number blocklisted on several channels has one row per channel.",
-				Computed: true,
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"mobile": schema.StringAttribute{
-							MarkdownDescription: "The blocklisted number, as the API sends it.",
-							Computed:            true,
-						},
-						"channel_type": schema.StringAttribute{
-							MarkdownDescription: "The channel type code exactly as the API sends it, such as `3`.",
-							Computed:            true,
-						},
-						"channel": schema.StringAttribute{
-							MarkdownDescription: "The channel's name when it is certain: the `channel` filter of the " +
-								"query, or a code Kaleyra documents (`3` is `whatsapp`). Otherwise null: other codes " +
-								"are not documented, so they are not guessed.",
-							Computed: true,
-						},
-					},
-				},
+				Computed:     true,
+				CustomType:   newLazyListType(blocklistedContactObject.Type()),
+				NestedObject: blocklistedContactObject,
 			},
 			"blocklisted_mobiles": schema.ListAttribute{
 				MarkdownDescription: "Every blocklisted number, sorted ascending, each once.",
 				ElementType:         types.StringType,
+				CustomType:          newLazyListType(types.StringType),
 				Computed:            true,
 			},
 			"blocked": schema.MapAttribute{
@@ -192,15 +186,35 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 		"elapsed_ms": stats.Elapsed.Milliseconds(),
 	})
 
-	model.PageSize = types.Int64Value(pageSize)
-	model.ID = types.StringValue(contactsQueryID(channel, mobiles))
-	model.Total = types.Int64Value(int64(len(rows)))
-	model.Contacts, model.BlocklistedMobiles = contactLists(rows, channel)
-	model.Blocked = types.MapNull(types.BoolType)
-	if mobiles != nil {
-		model.Blocked = blockedMap(mobiles, rows)
+	stateType, contactType, diags := stateType(ctx, resp.State, "contacts")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	contacts, listed := contactValues(contactType, rows, channel)
+	blocked := tftypes.NewValue(tftypes.Map{ElementType: tftypes.Bool}, nil)
+	if mobiles != nil {
+		blocked = blockedValue(mobiles, rows)
+	}
+	channelValue := tfNullString()
+	if channel != "" {
+		channelValue = tfString(channel)
+	}
+	mobilesValue, err := model.Mobiles.ToTerraformValue(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unexpected Mobiles Value", "Converting `mobiles` failed: "+err.Error())
+		return
+	}
+	resp.State.Raw = tftypes.NewValue(stateType, map[string]tftypes.Value{
+		"channel":             channelValue,
+		"mobiles":             mobilesValue,
+		"page_size":           tfNumber(pageSize),
+		"id":                  tfString(contactsQueryID(channel, mobiles)),
+		"contacts":            contacts,
+		"blocklisted_mobiles": listed,
+		"blocked":             blocked,
+		"total":               tfNumber(int64(len(rows))),
+	})
 }
 
 func contactsSubject(channel string, mobiles []string) string {
@@ -229,42 +243,46 @@ func contactsQueryID(channel string, mobiles []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// contactLists maps sorted rows to `contacts` and `blocklisted_mobiles`.
-func contactLists(rows []kaleyra.BlocklistedContact, channel string) (contacts, mobiles types.List) {
-	objs := make([]attr.Value, 0, len(rows))
-	nums := make([]attr.Value, 0, len(rows))
+// contactValues maps sorted rows to `contacts` and `blocklisted_mobiles`.
+func contactValues(contactType tftypes.Object, rows []kaleyra.BlocklistedContact, channel string) (contacts, mobiles tftypes.Value) {
+	objs := make([]tftypes.Value, len(rows))
+	nums := make([]tftypes.Value, 0, len(rows))
+	filtered := tfNullString()
+	if channel != "" {
+		filtered = tfString(channel)
+	}
 	for i, r := range rows {
-		name := types.StringNull()
-		if channel != "" {
-			name = types.StringValue(channel)
-		} else if ch, ok := kaleyra.ChannelForType(r.ChannelType); ok {
-			name = types.StringValue(ch)
+		name := filtered
+		if channel == "" {
+			if ch, ok := kaleyra.ChannelForType(r.ChannelType); ok {
+				name = tfString(ch)
+			}
 		}
-		objs = append(objs, types.ObjectValueMust(blocklistedContactAttrTypes, map[string]attr.Value{
-			"mobile": types.StringValue(r.Mobile), "channel_type": types.StringValue(r.ChannelType), "channel": name,
-		}))
+		mobile := tfString(r.Mobile)
+		objs[i] = tftypes.NewValue(contactType, map[string]tftypes.Value{
+			"mobile": mobile, "channel_type": tfString(r.ChannelType), "channel": name,
+		})
 		// Rows are sorted by mobile, so equal numbers are adjacent.
 		if i == 0 || rows[i-1].Mobile != r.Mobile {
-			nums = append(nums, types.StringValue(r.Mobile))
+			nums = append(nums, mobile)
 		}
 	}
-	return types.ListValueMust(types.ObjectType{AttrTypes: blocklistedContactAttrTypes}, objs),
-		types.ListValueMust(types.StringType, nums)
+	return tfList(contactType, objs), tfList(tftypes.String, nums)
 }
 
-// blockedMap maps every queried number to whether a row came back for it.
+// blockedValue maps every queried number to whether a row came back for it.
 // Numbers are compared by their digits, so a row sent without the '+' still
 // counts.
-func blockedMap(queried []string, rows []kaleyra.BlocklistedContact) types.Map {
+func blockedValue(queried []string, rows []kaleyra.BlocklistedContact) tftypes.Value {
 	listed := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		listed[digits(r.Mobile)] = true
 	}
-	m := make(map[string]attr.Value, len(queried))
+	m := make(map[string]tftypes.Value, len(queried))
 	for _, q := range queried {
-		m[q] = types.BoolValue(listed[digits(q)])
+		m[q] = tftypes.NewValue(tftypes.Bool, listed[digits(q)])
 	}
-	return types.MapValueMust(types.BoolType, m)
+	return tftypes.NewValue(tftypes.Map{ElementType: tftypes.Bool}, m)
 }
 
 func digits(s string) string {

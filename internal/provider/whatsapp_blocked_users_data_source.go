@@ -6,11 +6,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
@@ -30,28 +30,37 @@ type whatsappBlockedUsersDataSource struct {
 	data *providerData
 }
 
+// whatsappBlockedUsersModel is the configuration. The state, mostly large
+// lists, is built as Terraform values directly: see state.go.
 type whatsappBlockedUsersModel struct {
-	PhoneNumber  types.String `tfsdk:"phone_number"`
-	APIVersion   types.String `tfsdk:"api_version"`
-	PageSize     types.Int64  `tfsdk:"page_size"`
-	ID           types.String `tfsdk:"id"`
-	Users        types.List   `tfsdk:"users"`
-	WAIDs        types.List   `tfsdk:"wa_ids"`
-	PhoneNumbers types.List   `tfsdk:"phone_numbers"`
-	Total        types.Int64  `tfsdk:"total"`
+	PhoneNumber  types.String  `tfsdk:"phone_number"`
+	APIVersion   types.String  `tfsdk:"api_version"`
+	PageSize     types.Int64   `tfsdk:"page_size"`
+	ID           types.String  `tfsdk:"id"`
+	Users        lazyListValue `tfsdk:"users"`
+	WAIDs        lazyListValue `tfsdk:"wa_ids"`
+	PhoneNumbers lazyListValue `tfsdk:"phone_numbers"`
+	Total        types.Int64   `tfsdk:"total"`
 }
 
-// blockedUserModel is one element of `users`.
-type blockedUserModel struct {
-	WAID             types.String `tfsdk:"wa_id"`
-	PhoneNumber      types.String `tfsdk:"phone_number"`
-	MessagingProduct types.String `tfsdk:"messaging_product"`
-}
-
-var blockedUserAttrTypes = map[string]attr.Type{
-	"wa_id":             types.StringType,
-	"phone_number":      types.StringType,
-	"messaging_product": types.StringType,
+// blockedUserObject is the element of `users`.
+var blockedUserObject = schema.NestedAttributeObject{
+	Attributes: map[string]schema.Attribute{
+		"wa_id": schema.StringAttribute{
+			MarkdownDescription: "The user's WhatsApp ID, digits without `+`. It is usually, but not " +
+				"always, the user's phone number in E.164 without the `+`.",
+			Computed: true,
+		},
+		"phone_number": schema.StringAttribute{
+			MarkdownDescription: "`wa_id` with a `+` prefix: the user's E.164 number whenever the " +
+				"WhatsApp ID is the phone number, which is usual but not guaranteed.",
+			Computed: true,
+		},
+		"messaging_product": schema.StringAttribute{
+			MarkdownDescription: "The messaging product, as the API sends it: `whatsapp`.",
+			Computed:            true,
+		},
+	},
 }
 
 func (d *whatsappBlockedUsersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -102,35 +111,21 @@ func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.
 			"users": schema.ListNestedAttribute{
 				MarkdownDescription: "Every blocked user, sorted by `wa_id` ascending, without duplicates.",
 				Computed:            true,
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"wa_id": schema.StringAttribute{
-							MarkdownDescription: "The user's WhatsApp ID, digits without `+`. It is usually, but not " +
-								"always, the user's phone number in E.164 without the `+`.",
-							Computed: true,
-						},
-						"phone_number": schema.StringAttribute{
-							MarkdownDescription: "`wa_id` with a `+` prefix: the user's E.164 number whenever the " +
-								"WhatsApp ID is the phone number, which is usual but not guaranteed.",
-							Computed: true,
-						},
-						"messaging_product": schema.StringAttribute{
-							MarkdownDescription: "The messaging product, as the API sends it: `whatsapp`.",
-							Computed:            true,
-						},
-					},
-				},
+				CustomType:          newLazyListType(blockedUserObject.Type()),
+				NestedObject:        blockedUserObject,
 			},
 			"wa_ids": schema.ListAttribute{
 				MarkdownDescription: "Every blocked `wa_id`, sorted ascending, without duplicates: handy for " +
 					"`for_each` (with `toset()`) and `contains()`.",
 				ElementType: types.StringType,
+				CustomType:  newLazyListType(types.StringType),
 				Computed:    true,
 			},
 			"phone_numbers": schema.ListAttribute{
 				MarkdownDescription: "The same users as `wa_ids`, in the same order, as E.164 numbers (`+` and the " +
 					"`wa_id`). A WhatsApp ID is usually, not always, the user's phone number.",
 				ElementType: types.StringType,
+				CustomType:  newLazyListType(types.StringType),
 				Computed:    true,
 			},
 			"total": schema.Int64Attribute{
@@ -180,29 +175,36 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 		"restarts": stats.Restarts, "elapsed_ms": stats.Elapsed.Milliseconds(),
 	})
 
-	model.APIVersion = types.StringValue(version)
-	model.PageSize = types.Int64Value(pageSize)
-	model.ID = types.StringValue(phone)
-	model.Total = types.Int64Value(int64(len(users)))
-	model.Users, model.WAIDs, model.PhoneNumbers = blockedUserLists(users)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+	stateType, userType, diags := stateType(ctx, resp.State, "users")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	objects, ids, phones := blockedUserValues(userType, users)
+	resp.State.Raw = tftypes.NewValue(stateType, map[string]tftypes.Value{
+		"phone_number":  tfString(phone),
+		"api_version":   tfString(version),
+		"page_size":     tfNumber(pageSize),
+		"id":            tfString(phone),
+		"users":         objects,
+		"wa_ids":        ids,
+		"phone_numbers": phones,
+		"total":         tfNumber(int64(len(users))),
+	})
 }
 
-// blockedUserLists maps sorted users to the three list attributes, built
-// directly as Terraform values: an empty result is an empty list, not null.
-func blockedUserLists(users []kaleyra.BlockedUser) (objects, waIDs, phones types.List) {
-	objType := types.ObjectType{AttrTypes: blockedUserAttrTypes}
-	objs := make([]attr.Value, 0, len(users))
-	ids := make([]attr.Value, 0, len(users))
-	nums := make([]attr.Value, 0, len(users))
-	for _, u := range users {
-		id := types.StringValue(u.WAID)
-		phone := types.StringValue("+" + u.WAID)
-		objs = append(objs, types.ObjectValueMust(blockedUserAttrTypes, map[string]attr.Value{
-			"wa_id": id, "phone_number": phone, "messaging_product": types.StringValue(u.MessagingProduct),
-		}))
-		ids = append(ids, id)
-		nums = append(nums, phone)
+// blockedUserValues maps sorted users to `users`, `wa_ids` and
+// `phone_numbers`. An empty result is an empty list, not null.
+func blockedUserValues(userType tftypes.Object, users []kaleyra.BlockedUser) (objects, waIDs, phones tftypes.Value) {
+	objs := make([]tftypes.Value, len(users))
+	ids := make([]tftypes.Value, len(users))
+	nums := make([]tftypes.Value, len(users))
+	for i, u := range users {
+		ids[i] = tfString(u.WAID)
+		nums[i] = tfString("+" + u.WAID)
+		objs[i] = tftypes.NewValue(userType, map[string]tftypes.Value{
+			"wa_id": ids[i], "phone_number": nums[i], "messaging_product": tfString(u.MessagingProduct),
+		})
 	}
-	return types.ListValueMust(objType, objs), types.ListValueMust(types.StringType, ids), types.ListValueMust(types.StringType, nums)
+	return tfList(userType, objs), tfList(tftypes.String, ids), tfList(tftypes.String, nums)
 }

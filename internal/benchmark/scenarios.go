@@ -1,0 +1,105 @@
+package benchmark
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+)
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func pagesFloor(pages int) func(time.Duration) time.Duration {
+	return func(latency time.Duration) time.Duration { return time.Duration(pages) * latency }
+}
+
+// WhatsAppClient reads n blocked users through the client. The cursor API
+// is sequential, so the floor is ceil(n/pageSize) pages times the latency.
+func WhatsAppClient(n, pageSize int) Scenario {
+	return Scenario{
+		Name:  fmt.Sprintf("whatsapp client (page %d)", pageSize),
+		Seed:  WhatsAppSeed(n),
+		Floor: pagesFloor(ceilDiv(n, pageSize)),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			c, err := NewClient(baseURL, 0)
+			if err != nil {
+				return 0, err
+			}
+			users, _, err := c.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{PhoneNumber: BusinessWA, PageSize: pageSize})
+			return len(users), err
+		},
+	}
+}
+
+// ContactsWholeClient reads an n-row blocklist through the client. Offset
+// paging ends on a short page, so the floor is n/pageSize+1 sequential pages.
+func ContactsWholeClient(n, pageSize int) Scenario {
+	return Scenario{
+		Name:  fmt.Sprintf("contacts whole list client (page %d)", pageSize),
+		Seed:  ContactsSeed(n),
+		Floor: pagesFloor(n/pageSize + 1),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			c, err := NewClient(baseURL, 0)
+			if err != nil {
+				return 0, err
+			}
+			rows, _, err := c.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{PageSize: pageSize})
+			return len(rows), err
+		},
+	}
+}
+
+// ContactsLookupClient looks n numbers up through the client with
+// maxParallel requests in flight. Its floor is the SEQUENTIAL one, one
+// request per batch of 100 numbers, so the ratio shows what parallel
+// batches save.
+func ContactsLookupClient(n, maxParallel int) Scenario {
+	seed, mobiles := LookupSeed(n)
+	return Scenario{
+		Name:  fmt.Sprintf("contacts lookup client (parallel %d)", maxParallel),
+		Seed:  seed,
+		Floor: pagesFloor(ceilDiv(n, kaleyra.MaxMobilesPerRequest)),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			c, err := NewClient(baseURL, maxParallel)
+			if err != nil {
+				return 0, err
+			}
+			rows, _, err := c.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{Mobiles: mobiles})
+			return len(rows), err
+		},
+	}
+}
+
+// WhatsAppProvider reads n blocked users through the provider server, as
+// Terraform does: configure, read the data source, convert the result to
+// Terraform values and encode the state. Its rows are the n served: the
+// state is not decoded (TestScenariosReadWhatTheyServe checks it is right).
+func WhatsAppProvider(n int) Scenario {
+	return Scenario{
+		Name:  "whatsapp data source",
+		Seed:  WhatsAppSeed(n),
+		Floor: pagesFloor(ceilDiv(n, kaleyra.WhatsAppDefaultPageSize)),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			_, _, err := ProviderRead(ctx, baseURL, "kaleyra_whatsapp_blocked_users", map[string]tftypes.Value{
+				"phone_number": tftypes.NewValue(tftypes.String, BusinessWA),
+			})
+			return n, err
+		},
+	}
+}
+
+// ContactsProvider reads an n-row blocklist through the provider server.
+func ContactsProvider(n int) Scenario {
+	return Scenario{
+		Name:  "contacts data source",
+		Seed:  ContactsSeed(n),
+		Floor: pagesFloor(n/kaleyra.ContactsDefaultPageSize + 1),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			_, _, err := ProviderRead(ctx, baseURL, "kaleyra_contacts_blocklisted", nil)
+			return n, err
+		},
+	}
+}

@@ -1,0 +1,241 @@
+package benchmark
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+)
+
+// ApplyResult is one `terraform apply` of a configuration that reads a data
+// source from the sandbox, with the provider running as its own process.
+type ApplyResult struct {
+	Scenario string
+	Rows     int
+	Wall     time.Duration // the whole apply
+	// ProviderRead is the provider's time in ReadDataSource (read, convert,
+	// encode), summed over the calls; the rest of Wall is Terraform's own
+	// share (plan and state handling, process start-up).
+	ProviderRead time.Duration
+	ReadCalls    int
+	// ProviderPeakRSS is the highest VmHWM of any provider process.
+	ProviderPeakRSS uint64
+}
+
+// CLIShare is the part of the apply not spent in the provider's reads.
+func (r ApplyResult) CLIShare() time.Duration { return r.Wall - r.ProviderRead }
+
+// BuildProvider builds the provider binary into dir from the module at root.
+func BuildProvider(ctx context.Context, root, dir string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "terraform-provider-kaleyra"), ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the provider: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// Apply runs `terraform apply` in a fresh directory under work with the
+// provider from pluginDir (dev_overrides) reading the data source typeName
+// (with the HCL arguments args) from a sandbox serving seed, and checks that
+// its total is rows.
+func Apply(ctx context.Context, work, pluginDir, scenario string, seed sandbox.Seed, typeName, args string, rows int) (ApplyResult, error) {
+	sb, err := sandbox.Start(seed, sandbox.Options{})
+	if err != nil {
+		return ApplyResult{}, err
+	}
+	defer sb.Close()
+
+	dir, err := os.MkdirTemp(work, "apply-")
+	if err != nil {
+		return ApplyResult{}, err
+	}
+	cliConfig := filepath.Join(dir, "terraformrc")
+	if err := os.WriteFile(cliConfig, fmt.Appendf(nil, `provider_installation {
+  dev_overrides {
+    "kaleyra/kaleyra" = %q
+  }
+  direct {}
+}
+`, pluginDir), 0o600); err != nil {
+		return ApplyResult{}, err
+	}
+	config := fmt.Sprintf(`terraform {
+  required_providers {
+    kaleyra = { source = "kaleyra/kaleyra" }
+  }
+}
+
+provider "kaleyra" {
+  sid      = %q
+  api_key  = %q
+  base_url = %q
+}
+
+data %q "bench" {
+  %s
+}
+
+output "total" {
+  value = data.%s.bench.total
+}
+`, SID, APIKey, sb.URL(), typeName, args, typeName)
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		return ApplyResult{}, err
+	}
+	logPath := filepath.Join(dir, "terraform.log")
+
+	cmd := exec.CommandContext(ctx, "terraform", "apply", "-auto-approve", "-input=false", "-no-color")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		"TF_LOG_PROVIDER=TRACE", "TF_LOG_PATH="+logPath,
+	)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+
+	stopRSS := watchRSS(filepath.Join(pluginDir, "terraform-provider-kaleyra"))
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	peak := stopRSS()
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("%s: terraform apply: %w\n%s", scenario, err, out.String())
+	}
+
+	total, err := outputTotal(ctx, dir, cmd.Env)
+	if err != nil {
+		return ApplyResult{}, err
+	}
+	if total != rows {
+		return ApplyResult{}, fmt.Errorf("%s: the apply read %d rows, want %d", scenario, total, rows)
+	}
+	readTime, calls, err := providerReadTime(logPath)
+	if err != nil {
+		return ApplyResult{}, err
+	}
+	return ApplyResult{Scenario: scenario, Rows: total, Wall: wall, ProviderRead: readTime, ReadCalls: calls, ProviderPeakRSS: peak}, nil
+}
+
+func outputTotal(ctx context.Context, dir string, env []string) (int, error) {
+	cmd := exec.CommandContext(ctx, "terraform", "output", "-json", "total")
+	cmd.Dir, cmd.Env = dir, env
+	b, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("terraform output: %w", err)
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		return 0, fmt.Errorf("terraform output %q: %w", b, err)
+	}
+	return n, nil
+}
+
+// providerReadTime sums the provider's own ReadDataSource durations from
+// terraform-plugin-go's "Received downstream response" trace lines.
+func providerReadTime(logPath string) (time.Duration, int, error) {
+	f, err := os.Open(logPath)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = f.Close() }()
+	var total time.Duration
+	calls := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, "Received downstream response") || !strings.Contains(line, "tf_rpc=ReadDataSource") {
+			continue
+		}
+		_, rest, ok := strings.Cut(line, "tf_req_duration_ms=")
+		if !ok {
+			continue
+		}
+		ms, err := strconv.Atoi(strings.Fields(rest)[0])
+		if err != nil {
+			continue
+		}
+		total += time.Duration(ms) * time.Millisecond
+		calls++
+	}
+	if calls == 0 {
+		return 0, 0, fmt.Errorf("no ReadDataSource timings in %s", logPath)
+	}
+	return total, calls, sc.Err()
+}
+
+// watchRSS polls every process running binary for its peak resident set
+// (VmHWM) until the returned function is called, which reports the highest.
+func watchRSS(binary string) func() uint64 {
+	var (
+		mu   sync.Mutex
+		peak uint64
+		stop = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	poll := func() {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			if _, err := strconv.Atoi(e.Name()); err != nil {
+				continue
+			}
+			exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+			if err != nil || exe != binary {
+				continue
+			}
+			if hwm := vmHWM(filepath.Join("/proc", e.Name(), "status")); hwm > 0 {
+				mu.Lock()
+				peak = max(peak, hwm)
+				mu.Unlock()
+			}
+		}
+	}
+	wg.Go(func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			poll()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() uint64 {
+		close(stop)
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+// vmHWM reads a process's peak resident set size in bytes.
+func vmHWM(statusPath string) uint64 {
+	b, err := os.ReadFile(statusPath)
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseUint(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
