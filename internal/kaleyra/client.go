@@ -369,16 +369,20 @@ func (e *exhaustedError) Error() string {
 func (e *exhaustedError) Unwrap() error { return e.err }
 
 func giveUp(resp *http.Response, err error, attempts int) (*http.Response, error) {
-	if resp != nil {
-		// Keep the last answer so its Kaleyra envelope can be reported.
-		err = nil
+	// Keep the last answer so its Kaleyra envelope can be reported; but an
+	// answer that comes with an error (a redirect to another host, refused)
+	// is reported by the error, not by the redirect's empty body.
+	if resp != nil && err != nil {
+		_ = resp.Body.Close()
+		resp = nil
 	}
 	return nil, &exhaustedError{resp: resp, err: err, attempts: attempts}
 }
 
-// retryPolicy retries 429, 5xx (but 501), 202 (accepted, not ready) and
-// network errors; never a refused redirect, an oversized body, a
-// cancellation, or a Retry-After longer than maxRetryAfter.
+// retryPolicy retries 429, 5xx (but 501), 202 (accepted, not ready), a
+// WA500 or WA202 envelope under any other non-200 status, and network
+// errors; never a refused redirect, an oversized body, a cancellation, or a
+// Retry-After longer than maxRetryAfter.
 func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctx.Err() != nil {
@@ -395,6 +399,11 @@ func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 		retryable := resp.StatusCode == http.StatusTooManyRequests ||
 			resp.StatusCode == http.StatusAccepted ||
 			(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
+		if !retryable && resp.StatusCode != http.StatusOK {
+			// Kaleyra's own "try again" codes count whatever the status.
+			code := envelopeCode(resp)
+			retryable = code == CodeServer || code == CodeAccepted
+		}
 		if !retryable {
 			return false, nil
 		}

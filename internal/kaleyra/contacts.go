@@ -93,6 +93,12 @@ func (c *Client) ContactsBlocklistedPage(ctx context.Context, req ContactsPageRe
 	if err != nil {
 		return nil, err
 	}
+	return decodeContactsPage(env)
+}
+
+// decodeContactsPage decodes the rows of a contacts page; every row must
+// have a mobile.
+func decodeContactsPage(env *envelope) ([]BlocklistedContact, error) {
 	var rows []BlocklistedContact
 	if err := json.Unmarshal(env.Data, &rows); err != nil {
 		return nil, fmt.Errorf("kaleyra: decoding the blocklisted contacts: %w", err)

@@ -187,17 +187,18 @@ func parseEnvelope(body []byte) (*envelope, error) {
 	return &env, nil
 }
 
-// isSuccess: a 200 is only a success when no `error` fields are set and the
-// data is a list; Kaleyra sends failures such as CNT195 with a message and
-// fields of their own.
+// isSuccess: a 200 is only a success when no `error` fields are set, the
+// code is not a documented failure and the data is a list; Kaleyra sends
+// failures such as CNT195 with a message and fields of their own, and a
+// failure code with data [] must never read as an empty page.
 func (e *envelope) isSuccess() bool {
 	switch e.Code {
 	case CodeWhatsAppOK, CodeContactsOK:
+	case CodeContactsFailed, CodeAccepted, CodeServer, CodeAuth, CodeNumber,
+		CodeVersionOrAccount, CodeBadRequest, CodeLowBalance, CodeBlocklistChanged:
+		return false
 	default:
 		if len(decodeFields(e.Error)) > 0 {
-			return false
-		}
-		if e.Code == CodeContactsFailed || e.Code == CodeAccepted || e.Code == CodeServer {
 			return false
 		}
 	}
@@ -260,8 +261,15 @@ func Snippet(b []byte, n int) string {
 	cut := len(b) > n
 	if cut {
 		b = b[:n]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
+		// Drop a rune cut in half at the end, and nothing more: invalid
+		// bytes before it (a Latin-1 page, a binary body) are shown escaped.
+		for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+			if utf8.RuneStart(b[len(b)-i]) {
+				if !utf8.FullRune(b[len(b)-i:]) {
+					b = b[:len(b)-i]
+				}
+				break
+			}
 		}
 	}
 	s := strconv.Quote(string(b))

@@ -2,6 +2,8 @@ package kaleyra
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,6 +45,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode,
 			"duration_ms": msSince(start), "error": err.Error(),
 		})
+		var tooLarge *ResponseTooLargeError
+		if !errors.As(err, &tooLarge) {
+			// A body cut off mid-way: say what had arrived.
+			err = fmt.Errorf("%w (HTTP %d; %d bytes arrived%s)", err, resp.StatusCode, len(body), startsWith(body))
+		}
 		return nil, err
 	}
 	t.log.Debug(ctx, "Kaleyra request", map[string]any{
@@ -57,6 +64,25 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func msSince(t time.Time) int64 { return time.Since(t).Milliseconds() }
 
+// envelopeCode is the Kaleyra code of a response, or "". The body was
+// read whole by transport, so reading it again costs no I/O; it is put back
+// for the caller.
+func envelopeCode(resp *http.Response) string {
+	data, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if err != nil {
+		return ""
+	}
+	var env struct {
+		Code string `json:"code"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return ""
+	}
+	return env.Code
+}
+
 // ResponseTooLargeError is a response body over the client's size cap.
 type ResponseTooLargeError struct {
 	Limit int64
@@ -66,13 +92,22 @@ func (e *ResponseTooLargeError) Error() string {
 	return fmt.Sprintf("the response body is larger than the %d-byte cap", e.Limit)
 }
 
+// readCapped reads r up to limit bytes; on a read error it returns what
+// arrived before it.
 func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the response body: %w", err)
+		return body, fmt.Errorf("reading the response body: %w", err)
 	}
 	if int64(len(body)) > limit {
 		return nil, &ResponseTooLargeError{Limit: limit}
 	}
 	return body, nil
+}
+
+func startsWith(body []byte) string {
+	if len(body) == 0 {
+		return ""
+	}
+	return ", starting with " + Snippet(body, snippetBytes)
 }

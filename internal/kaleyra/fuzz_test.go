@@ -1,0 +1,219 @@
+package kaleyra
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The seed corpora under testdata/fuzz/<Target>/ hold the documented sample
+// bodies of both API pages and the odd shapes a gateway can send.
+
+// documentedFailureCodes are the codes the API pages document for failures
+// (WA202 included: accepted, not ready), and Meta's 139102.
+var documentedFailureCodes = []string{
+	CodeAuth, CodeNumber, CodeVersionOrAccount, CodeBadRequest, CodeLowBalance,
+	CodeServer, CodeContactsFailed, CodeAccepted, CodeBlocklistChanged,
+}
+
+func FuzzDecodeEnvelope(f *testing.F) {
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		resp := &http.Response{
+			StatusCode: status,
+			Header:     http.Header{"Content-Type": {"application/json"}},
+			Body:       io.NopCloser(bytes.NewReader(body)),
+		}
+		env, err := decodeResponse(APIContacts, resp, 1)
+		if err == nil {
+			// Success: a 200 whose data is a JSON array, under no failure code.
+			if env == nil || status != http.StatusOK || env.Code == "" {
+				t.Fatalf("success with status %d, envelope %+v", status, env)
+			}
+			var items []json.RawMessage
+			if err := json.Unmarshal(env.Data, &items); err != nil || items == nil {
+				t.Fatalf("success with data %q that is not an array", env.Data)
+			}
+			for _, code := range documentedFailureCodes {
+				if env.Code == code {
+					t.Fatalf("the failure code %s read as a success", code)
+				}
+			}
+			return
+		}
+		if env != nil {
+			t.Fatalf("an envelope came with the error %v", err)
+		}
+		var apiErr *APIError
+		var unexpected *UnexpectedResponseError
+		switch {
+		case errors.As(err, &apiErr):
+			if apiErr.HTTPStatus != status || apiErr.Code == "" || apiErr.Attempts != 1 {
+				t.Fatalf("APIError %#v for status %d", apiErr, status)
+			}
+			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(status)) || !strings.Contains(err.Error(), apiErr.Code) {
+				t.Fatalf("error %q does not name the status and code", err)
+			}
+		case errors.As(err, &unexpected):
+			if unexpected.HTTPStatus != status {
+				t.Fatalf("UnexpectedResponseError for HTTP %d, status %d", unexpected.HTTPStatus, status)
+			}
+			checkSnippet(t, body, unexpected.Snippet)
+			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(status)) {
+				t.Fatalf("error %q does not name the status", err)
+			}
+		default:
+			t.Fatalf("error %v is a %T, neither *APIError nor *UnexpectedResponseError", err, err)
+		}
+	})
+}
+
+// checkSnippet: a snippet shows the body's first bytes, all of them up to
+// snippetBytes, less at most a rune cut in half at the end.
+func checkSnippet(t *testing.T, body []byte, snippet string) {
+	t.Helper()
+	if len(body) == 0 {
+		if snippet != "" {
+			t.Fatalf("snippet %s of an empty body", snippet)
+		}
+		return
+	}
+	quoted, cut := strings.CutSuffix(snippet, "…")
+	shown, err := strconv.Unquote(quoted)
+	if err != nil {
+		t.Fatalf("snippet %s is not a quoted string: %v", snippet, err)
+	}
+	if !bytes.HasPrefix(body, []byte(shown)) {
+		t.Fatalf("snippet %s is not the start of the body %q", snippet, body)
+	}
+	if cut != (len(body) > snippetBytes) {
+		t.Fatalf("snippet %s of %d bytes: cut = %t", snippet, len(body), cut)
+	}
+	if want := min(len(body), snippetBytes); len(shown) < want-3 {
+		t.Fatalf("snippet %s shows %d of the first %d bytes", snippet, len(shown), want)
+	}
+}
+
+// fieldValue returns the JSON string under exactly the key name in obj, if
+// the object has that key and no other spelling of it (encoding/json matches
+// keys case-insensitively).
+func fieldValue(obj map[string]json.RawMessage, name string) (value json.RawMessage, ok bool) {
+	for k := range obj {
+		if strings.EqualFold(k, name) && k != name {
+			return nil, false
+		}
+	}
+	value, ok = obj[name]
+	return value, ok
+}
+
+// dataItems returns env.Data as an array of objects, if it is one.
+func dataItems(data json.RawMessage) ([]map[string]json.RawMessage, bool) {
+	var items []map[string]json.RawMessage
+	if err := json.Unmarshal(data, &items); err != nil || items == nil {
+		return nil, false
+	}
+	return items, true
+}
+
+func FuzzDecodeWhatsAppPage(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var env envelope
+		if json.Unmarshal(body, &env) != nil {
+			return
+		}
+		page, err := decodeWhatsAppPage(&env)
+		if err != nil {
+			if page != nil {
+				t.Fatalf("a page came with the error %v", err)
+			}
+			return
+		}
+		for i, u := range page.Users {
+			if u.WAID == "" {
+				t.Fatalf("user %d has no wa_id", i)
+			}
+		}
+		if items, ok := dataItems(env.Data); ok {
+			if len(items) != len(page.Users) {
+				t.Fatalf("%d users decoded from %d items", len(page.Users), len(items))
+			}
+			for i, item := range items {
+				var want string
+				if raw, ok := fieldValue(item, "wa_id"); ok && json.Unmarshal(raw, &want) == nil && want != page.Users[i].WAID {
+					t.Fatalf("user %d: wa_id %q, sent %q", i, page.Users[i].WAID, want)
+				}
+			}
+		} else if len(page.Users) > 0 {
+			t.Fatalf("%d users from data %q", len(page.Users), env.Data)
+		}
+		var after string
+		hasNext := false
+		if env.Paging != nil {
+			after = env.Paging.Cursors.After
+			hasNext = env.Paging.Next != nil
+		}
+		if page.After != after || page.HasNext != hasNext {
+			t.Fatalf("page after %q next %t; envelope after %q next %t", page.After, page.HasNext, after, hasNext)
+		}
+	})
+}
+
+func FuzzDecodeContactsPage(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var env envelope
+		if json.Unmarshal(body, &env) != nil {
+			return
+		}
+		rows, err := decodeContactsPage(&env)
+		if err != nil {
+			if rows != nil {
+				t.Fatalf("rows came with the error %v", err)
+			}
+			return
+		}
+		for i, r := range rows {
+			if r.Mobile == "" {
+				t.Fatalf("row %d has no mobile", i)
+			}
+		}
+		items, ok := dataItems(env.Data)
+		if !ok {
+			if len(rows) > 0 {
+				t.Fatalf("%d rows from data %q", len(rows), env.Data)
+			}
+			return
+		}
+		if len(items) != len(rows) {
+			t.Fatalf("%d rows decoded from %d items", len(rows), len(items))
+		}
+		for i, item := range items {
+			var mobile string
+			if raw, ok := fieldValue(item, "mobile"); ok && json.Unmarshal(raw, &mobile) == nil && mobile != rows[i].Mobile {
+				t.Fatalf("row %d: mobile %q, sent %q", i, rows[i].Mobile, mobile)
+			}
+			// channel_type exactly as sent: a string unquoted, a number as written.
+			raw, ok := fieldValue(item, "channel_type")
+			if !ok {
+				continue
+			}
+			var want string
+			var n json.Number
+			switch {
+			case json.Unmarshal(raw, &want) == nil:
+			case json.Unmarshal(raw, &n) == nil:
+				want = n.String()
+			case string(bytes.TrimSpace(raw)) == "null":
+			default:
+				continue
+			}
+			if rows[i].ChannelType != want {
+				t.Fatalf("row %d: channel_type %q, sent %s", i, rows[i].ChannelType, raw)
+			}
+		}
+	})
+}

@@ -1,0 +1,431 @@
+package kaleyra_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+)
+
+// statuses returns the HTTP status the sandbox answered each request with.
+func statuses(sb *sandbox.Server) []int {
+	var out []int
+	for _, r := range sb.Requests() {
+		out = append(out, r.Status)
+	}
+	return out
+}
+
+// readUsers reads the v2 number's whole list.
+func readUsers(ctx context.Context, c *kaleyra.Client) ([]kaleyra.BlockedUser, error) {
+	users, _, err := c.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{PhoneNumber: v2Number, PageSize: 100})
+	return users, err
+}
+
+var fewUsers = []string{"919812345678", "447700900123", "14155550123"}
+
+func TestRetryTransientFailuresThenSuccess(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	for _, status := range []int{503, 502, 500} {
+		sb.AddFault(sandbox.Fault{API: "whatsapp", Status: status})
+	}
+	users, err := readUsers(context.Background(), newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.MaxRetries = 4 }))
+	if err != nil {
+		t.Fatalf("WhatsAppBlockedUsers: %v", err)
+	}
+	if len(users) != len(fewUsers) {
+		t.Fatalf("%d users, want %d", len(users), len(fewUsers))
+	}
+	// Three failures and the first page, then the empty page.
+	if got, want := statuses(sb), []int{503, 502, 500, 200, 200}; !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+}
+
+func TestRetryHonoursRetryAfter(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 429, RetryAfter: "1"})
+	c := newClient(t, sb.URL())
+
+	start := time.Now()
+	_, err := c.WhatsAppBlockedUsersPage(context.Background(), kaleyra.WhatsAppPageRequest{PhoneNumber: v2Number})
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("WhatsAppBlockedUsersPage: %v", err)
+	}
+	if elapsed < time.Second || elapsed > 3*time.Second {
+		t.Errorf("Retry-After: 1 waited %s; want 1s to 3s", elapsed)
+	}
+	if got := statuses(sb); !slices.Equal(got, []int{429, 200}) {
+		t.Errorf("statuses %v", got)
+	}
+}
+
+func TestRetryAfterTooLongFailsAtOnce(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "contacts", Status: 429, RetryAfter: "3", Times: -1})
+	c := newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.MaxRetryAfter = 2 * time.Second })
+
+	start := time.Now()
+	_, _, err := c.ContactsBlocklisted(context.Background(), kaleyra.ContactsListRequest{})
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("the client waited %s before failing", elapsed)
+	}
+	got := asAPIError(t, err)
+	if got.HTTPStatus != 429 || got.Code != sandbox.CodeTooManyRequests || got.Attempts != 1 {
+		t.Errorf("got HTTP %d %s after %d attempts; want 429 %s after 1", got.HTTPStatus, got.Code, got.Attempts, sandbox.CodeTooManyRequests)
+	}
+	if n := len(sb.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestRetryAcceptedThenSuccess(t *testing.T) {
+	sb := startSandbox(t, testSeed(nil, blocklistEntries(5)), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "contacts", Accepted: true})
+	rows, _, err := newClient(t, sb.URL()).ContactsBlocklisted(context.Background(), kaleyra.ContactsListRequest{})
+	if err != nil {
+		t.Fatalf("ContactsBlocklisted: %v", err)
+	}
+	if want := expectedContacts(blocklistEntries(5), nil, ""); !slices.Equal(rows, want) {
+		t.Fatalf("got %d rows, want %d", len(rows), len(want))
+	}
+	if got := statuses(sb); !slices.Equal(got, []int{202, 200}) {
+		t.Errorf("statuses %v, want [202 200]", got)
+	}
+}
+
+func TestRetriesExhaustedNamesStatusCodeAndAttempts(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 503, Times: -1})
+	_, err := readUsers(context.Background(), newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.MaxRetries = 3 }))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, part := range []string{"HTTP 503", "WA500", "after 4 attempts"} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("error %q does not contain %q", err, part)
+		}
+	}
+	if n := len(sb.Requests()); n != 4 {
+		t.Errorf("%d requests, want 4", n)
+	}
+}
+
+func TestFailureAfterARetryCountsEveryAttempt(t *testing.T) {
+	// A 503, then a failure that is not retried: the error says both
+	// requests were made.
+	sb := startSandbox(t, testSeed(nil, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "contacts", Status: 503})
+	sb.AddFault(sandbox.Fault{API: "contacts", Code: kaleyra.CodeLowBalance})
+	_, _, err := newClient(t, sb.URL()).ContactsBlocklisted(context.Background(), kaleyra.ContactsListRequest{})
+	got := asAPIError(t, err)
+	if got.Code != kaleyra.CodeLowBalance || got.HTTPStatus != 400 || got.Attempts != 2 {
+		t.Errorf("got HTTP %d %s after %d attempts; want 400 E110 after 2", got.HTTPStatus, got.Code, got.Attempts)
+	}
+	if !strings.Contains(err.Error(), "after 2 attempts") {
+		t.Errorf("error %q does not name the attempts", err)
+	}
+}
+
+func TestRetriesDisabled(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 500, Times: -1})
+	_, err := readUsers(context.Background(), newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.MaxRetries = 0 }))
+	if got := asAPIError(t, err); got.Attempts != 1 || len(sb.Requests()) != 1 {
+		t.Errorf("%d attempts, %d requests; want 1 and 1", got.Attempts, len(sb.Requests()))
+	}
+}
+
+func TestNotImplementedIsNotRetried(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 501, Code: "WA501", Message: "Not implemented", Times: -1})
+	_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+	if got := asAPIError(t, err); got.HTTPStatus != 501 || got.Attempts != 1 {
+		t.Errorf("got HTTP %d after %d attempts; want 501 after 1", got.HTTPStatus, got.Attempts)
+	}
+	if n := len(sb.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+// Kaleyra's WA500 and WA202 codes are retried whatever HTTP status carries
+// them (SPEC: 429, 5xx, WA500 and 202/WA202 are retried).
+func TestKaleyraRetryCodesAreRetriedUnderAnyStatus(t *testing.T) {
+	for _, f := range []sandbox.Fault{
+		{API: "whatsapp", Status: 501, Code: "WA500", Times: 2},
+		{API: "whatsapp", Status: 400, Code: "WA500", Times: 2},
+		{API: "whatsapp", Status: 409, Code: "WA202", Message: "Request Accepted", Times: 2},
+	} {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(f)
+		users, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		if err != nil || len(users) != len(fewUsers) {
+			t.Errorf("HTTP %d %s twice: %d users, %v; want the list after retries", f.Status, f.Code, len(users), err)
+		}
+	}
+}
+
+const gatewayPage = `<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>`
+
+func TestNonEnvelopeBodyIsUnexpectedResponse(t *testing.T) {
+	long := "<!DOCTYPE html>" + strings.Repeat("<p>maintenance</p>", 40)
+	cases := []struct {
+		name         string
+		fault        sandbox.Fault
+		wantStatus   int
+		wantAttempts int
+		wantSnippet  string
+		wantCut      bool
+	}{
+		{name: "HTML with 200", fault: sandbox.Fault{RawBody: gatewayPage}, wantStatus: 200, wantAttempts: 1, wantSnippet: `"<html><head><title>502 Bad Gateway`},
+		{name: "HTML with 502, retried", fault: sandbox.Fault{RawBody: gatewayPage, Status: 502, Times: -1}, wantStatus: 502, wantAttempts: testMaxRetries + 1, wantSnippet: `"<html>`},
+		{name: "long page is cut", fault: sandbox.Fault{RawBody: long, Status: 403}, wantStatus: 403, wantAttempts: 1, wantSnippet: `"<!DOCTYPE html><p>maintenance`, wantCut: true},
+		{name: "JSON that is not the envelope", fault: sandbox.Fault{RawBody: `{"error":"bad gateway"}`, ContentType: "application/json", Status: 400}, wantStatus: 400, wantAttempts: 1, wantSnippet: `"{\"error\":\"bad gateway\"}"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+			sb.AddFault(tc.fault)
+			_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+			var unexpected *kaleyra.UnexpectedResponseError
+			if !errors.As(err, &unexpected) {
+				t.Fatalf("error %v (%T), want a *kaleyra.UnexpectedResponseError", err, err)
+			}
+			if unexpected.HTTPStatus != tc.wantStatus || unexpected.Attempts != tc.wantAttempts {
+				t.Errorf("HTTP %d after %d attempts; want %d after %d", unexpected.HTTPStatus, unexpected.Attempts, tc.wantStatus, tc.wantAttempts)
+			}
+			if !strings.HasPrefix(unexpected.Snippet, tc.wantSnippet) {
+				t.Errorf("snippet %s does not start with %s", unexpected.Snippet, tc.wantSnippet)
+			}
+			if cut := strings.HasSuffix(unexpected.Snippet, "…"); cut != tc.wantCut {
+				t.Errorf("snippet %s: cut = %t, want %t", unexpected.Snippet, cut, tc.wantCut)
+			}
+			if len(unexpected.Snippet) > 260 {
+				t.Errorf("the snippet is %d bytes long", len(unexpected.Snippet))
+			}
+			if tc.fault.ContentType == "" && unexpected.ContentType != "text/html; charset=utf-8" {
+				t.Errorf("content type %q", unexpected.ContentType)
+			}
+			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(tc.wantStatus)) || !strings.Contains(err.Error(), tc.wantSnippet) {
+				t.Errorf("error %q does not show the status and the body", err)
+			}
+			if n := len(sb.Requests()); n != tc.wantAttempts {
+				t.Errorf("%d requests, want %d", n, tc.wantAttempts)
+			}
+		})
+	}
+}
+
+func TestCutOffBodiesAreRetried(t *testing.T) {
+	cases := map[string]sandbox.Fault{
+		"truncate": {API: "whatsapp", Truncate: true},
+		"reset":    {API: "whatsapp", Reset: true},
+	}
+	for name, fault := range cases {
+		t.Run(name+" once", func(t *testing.T) {
+			sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+			sb.AddFault(fault)
+			users, err := readUsers(context.Background(), newClient(t, sb.URL()))
+			if err != nil || len(users) != len(fewUsers) {
+				t.Fatalf("%d users, error %v; want %d users", len(users), err, len(fewUsers))
+			}
+			// The cut-off page again, then the empty page.
+			if n := len(sb.Requests()); n != 3 {
+				t.Errorf("%d requests, want 3", n)
+			}
+		})
+		t.Run(name+" always", func(t *testing.T) {
+			sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+			fault.Times = -1
+			sb.AddFault(fault)
+			users, err := readUsers(context.Background(), newClient(t, sb.URL()))
+			if err == nil || users != nil {
+				t.Fatalf("%d users, error %v; want an error and no users", len(users), err)
+			}
+			if !strings.Contains(err.Error(), "after 3 attempts") {
+				t.Errorf("error %q does not name the attempts", err)
+			}
+			if name == "truncate" && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("error %q does not say the body ended early", err)
+			}
+			if n := len(sb.Requests()); n != testMaxRetries+1 {
+				t.Errorf("%d requests, want %d", n, testMaxRetries+1)
+			}
+		})
+	}
+}
+
+func TestResponseSizeCap(t *testing.T) {
+	const limit = 4096
+	capped := func(cfg *kaleyra.Config) { cfg.MaxResponseBytes = limit }
+
+	t.Run("over the cap", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(sandbox.Fault{API: "whatsapp", PadTo: limit + 1, Times: -1})
+		_, err := readUsers(context.Background(), newClient(t, sb.URL(), capped))
+		var tooLarge *kaleyra.ResponseTooLargeError
+		if !errors.As(err, &tooLarge) || tooLarge.Limit != limit {
+			t.Fatalf("error %v (%T), want a *kaleyra.ResponseTooLargeError with limit %d", err, err, limit)
+		}
+		if n := len(sb.Requests()); n != 1 {
+			t.Errorf("%d requests: an oversized body was retried", n)
+		}
+	})
+
+	t.Run("at the cap", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(sandbox.Fault{API: "whatsapp", PadTo: limit, Times: -1})
+		users, err := readUsers(context.Background(), newClient(t, sb.URL(), capped))
+		if err != nil || len(users) != len(fewUsers) {
+			t.Fatalf("%d users, error %v", len(users), err)
+		}
+	})
+}
+
+func TestRequestTimeout(t *testing.T) {
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "whatsapp", Delay: sandbox.Duration(5 * time.Second), Times: -1})
+	c := newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.RequestTimeout = 100 * time.Millisecond })
+
+	start := time.Now()
+	_, err := readUsers(context.Background(), c)
+	elapsed := time.Since(start)
+	var netErr net.Error
+	if !errors.As(err, &netErr) || !netErr.Timeout() {
+		t.Fatalf("error %v (%T), want a timeout", err, err)
+	}
+	if !strings.Contains(err.Error(), "after 3 attempts") {
+		t.Errorf("error %q does not name the attempts", err)
+	}
+	if n := len(sb.Requests()); n != testMaxRetries+1 {
+		t.Errorf("%d requests, want %d", n, testMaxRetries+1)
+	}
+	if elapsed > 3*time.Second {
+		t.Errorf("three 100ms attempts took %s", elapsed)
+	}
+}
+
+func TestRedirects(t *testing.T) {
+	t.Run("to another host is refused", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		// The other host knows the account too: following would succeed.
+		other := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(sandbox.Fault{RedirectTo: other.URL(), Times: -1})
+		_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		var redirect *kaleyra.RedirectError
+		if !errors.As(err, &redirect) {
+			t.Fatalf("error %v (%T), want a *kaleyra.RedirectError", err, err)
+		}
+		if redirect.From != sb.URL() || redirect.To != other.URL() {
+			t.Errorf("RedirectError{From: %s, To: %s}; want %s → %s", redirect.From, redirect.To, sb.URL(), other.URL())
+		}
+		if n := len(other.Requests()); n != 0 {
+			t.Errorf("the other host received %d requests", n)
+		}
+		if n := len(sb.Requests()); n != 1 {
+			t.Errorf("%d requests: a refused redirect was retried", n)
+		}
+	})
+
+	t.Run("to the same server by another name is refused", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		alias := strings.Replace(sb.URL(), "127.0.0.1", "localhost", 1)
+		sb.AddFault(sandbox.Fault{RedirectTo: alias})
+		_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		var redirect *kaleyra.RedirectError
+		if !errors.As(err, &redirect) {
+			t.Fatalf("error %v (%T), want a *kaleyra.RedirectError", err, err)
+		}
+		if n := len(sb.Requests()); n != 1 {
+			t.Errorf("%d requests, want only the redirected one", n)
+		}
+	})
+
+	t.Run("on the same host is followed", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(sandbox.Fault{RedirectTo: sb.URL(), Status: 307})
+		users, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		if err != nil || len(users) != len(fewUsers) {
+			t.Fatalf("%d users, error %v", len(users), err)
+		}
+		reqs := sb.Requests()
+		if got := statuses(sb); !slices.Equal(got, []int{307, 200, 200}) {
+			t.Fatalf("statuses %v, want [307 200 200]", got)
+		}
+		if reqs[1].APIKey != testAPIKey || reqs[1].RawQuery != reqs[0].RawQuery {
+			t.Errorf("the followed request lost its key or query: %q", reqs[1].RawQuery)
+		}
+	})
+}
+
+func TestCancellationIsPrompt(t *testing.T) {
+	cases := map[string]struct {
+		opts  sandbox.Options
+		fault *sandbox.Fault
+		// ready reports when the client is waiting where the test wants it.
+		ready func(sb *sandbox.Server) bool
+	}{
+		"during latency": {
+			opts:  sandbox.Options{Latency: 10 * time.Second},
+			ready: func(sb *sandbox.Server) bool { return len(sb.Requests()) == 1 },
+		},
+		"during a backoff wait": {
+			fault: &sandbox.Fault{Status: 503, RetryAfter: "30", Times: -1},
+			ready: func(sb *sandbox.Server) bool {
+				reqs := sb.Requests()
+				return len(reqs) == 1 && reqs[0].Status == 503
+			},
+		},
+	}
+	calls := map[string]call{"WhatsApp": whatsappList(v2Number), "Contacts": contactsList()}
+	for name, tc := range cases {
+		for api, call := range calls {
+			t.Run(api+" "+name, func(t *testing.T) {
+				t.Parallel()
+				sb := startSandbox(t, testSeed(fewUsers, blocklistEntries(3)), tc.opts)
+				if tc.fault != nil {
+					sb.AddFault(*tc.fault)
+				}
+				c := newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.MaxRetryAfter = time.Minute })
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				done := make(chan error, 1)
+				go func() { done <- call(ctx, c) }()
+
+				deadline := time.Now().Add(10 * time.Second)
+				for !tc.ready(sb) {
+					if time.Now().After(deadline) {
+						t.Fatal("the client never reached the wait")
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				time.Sleep(50 * time.Millisecond) // let the client settle into the wait
+				cancelled := time.Now()
+				cancel()
+				select {
+				case err := <-done:
+					if elapsed := time.Since(cancelled); elapsed > time.Second {
+						t.Errorf("returned %s after the cancellation", elapsed)
+					}
+					if !errors.Is(err, context.Canceled) {
+						t.Errorf("error %v does not wrap context.Canceled", err)
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatal("still waiting 5s after the cancellation")
+				}
+				if n := len(sb.Requests()); n != 1 {
+					t.Errorf("%d requests, want 1", n)
+				}
+			})
+		}
+	}
+}
