@@ -1,8 +1,11 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
@@ -89,4 +93,75 @@ func errorLike(fragments ...string) *regexp.Regexp {
 		parts[i] = strings.Join(words, `\s+`)
 	}
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, `.*`))
+}
+
+// clearKaleyraEnv unsets the provider's environment variables for the test,
+// so that a developer's or CI's real credentials never leak into it.
+func clearKaleyraEnv(t *testing.T) {
+	t.Helper()
+	for _, env := range []string{EnvPod, EnvSID, EnvAPIKey, EnvBaseURL} {
+		t.Setenv(env, "")
+	}
+}
+
+// providerWith is a provider block with exactly these arguments, each given
+// as an HCL expression (quote strings with strconv.Quote).
+func providerWith(args map[string]string) string {
+	var b strings.Builder
+	b.WriteString("\nprovider \"kaleyra\" {\n")
+	for _, name := range slices.Sorted(maps.Keys(args)) {
+		fmt.Fprintf(&b, "  %s = %s\n", name, args[name])
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// withArgs returns a copy of args with set applied; an empty expression
+// removes the argument.
+func withArgs(args, set map[string]string) map[string]string {
+	out := maps.Clone(args)
+	for name, expr := range set {
+		if expr == "" {
+			delete(out, name)
+		} else {
+			out[name] = expr
+		}
+	}
+	return out
+}
+
+// sandboxProvider is providerConfig with arguments added or replaced (see
+// withArgs).
+func sandboxProvider(baseURL string, set map[string]string) string {
+	return providerWith(withArgs(map[string]string{
+		"sid":      strconv.Quote(testSID),
+		"api_key":  strconv.Quote(testAPIKey),
+		"base_url": strconv.Quote(baseURL),
+	}, set))
+}
+
+// hclStrings renders a list of strings as an HCL list expression.
+func hclStrings(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(v)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// expectRequests fails the test if the sandbox received no API request.
+func expectRequests(t *testing.T, sb *sandbox.Server) {
+	t.Helper()
+	if len(sb.Requests()) == 0 {
+		t.Error("the sandbox received no request")
+	}
+}
+
+// stateCheckFunc adapts a function to statecheck.StateCheck, for checks
+// the statecheck package does not have (check-block results, instance
+// counts).
+type stateCheckFunc func(context.Context, statecheck.CheckStateRequest, *statecheck.CheckStateResponse)
+
+func (f stateCheckFunc) CheckState(ctx context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	f(ctx, req, resp)
 }

@@ -1,0 +1,542 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+)
+
+// The business number the fault tests read, and its data source address.
+const (
+	faultBusiness  = "+919800011111"
+	faultWhatsapp  = "data.kaleyra_whatsapp_blocked_users.test"
+	faultContacts  = "data.kaleyra_contacts_blocklisted.test"
+	htmlSignInPage = `<!DOCTYPE html><html><head><title>Sign in to the corporate gateway</title></head><body><form method="post"></form></body></html>`
+)
+
+// testProvidersWith serves the provider with fast retries and tune applied
+// to the client configuration after the provider block.
+func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"kaleyra": providerserver.NewProtocol6WithError(New("test", WithClientConfig(func(c *kaleyra.Config) {
+			fastRetries(c)
+			tune(c)
+		}))()),
+	}
+}
+
+// providerConfigWith is providerConfig with extra provider arguments, such
+// as max_retries or request_timeout.
+func providerConfigWith(baseURL, extra string) string {
+	return fmt.Sprintf(`
+provider "kaleyra" {
+  sid      = %[1]q
+  api_key  = %[2]q
+  base_url = %[3]q
+  %[4]s
+}
+`, testSID, testAPIKey, baseURL, extra)
+}
+
+// faultWhatsappConfig reads faultBusiness's blocked users, page_size at a
+// time, with extra provider arguments.
+func faultWhatsappConfig(baseURL, providerExtra string, pageSize int) string {
+	return providerConfigWith(baseURL, providerExtra) + fmt.Sprintf(`
+data "kaleyra_whatsapp_blocked_users" "test" {
+  phone_number = %[1]q
+  page_size    = %[2]d
+}
+`, faultBusiness, pageSize)
+}
+
+// faultContactsConfig looks mobiles up on every channel.
+func faultContactsConfig(baseURL, providerExtra string, mobiles []string) string {
+	quoted := make([]string, len(mobiles))
+	for i, m := range mobiles {
+		quoted[i] = strconv.Quote(m)
+	}
+	return providerConfigWith(baseURL, providerExtra) + fmt.Sprintf(`
+data "kaleyra_contacts_blocklisted" "test" {
+  mobiles = [%[1]s]
+}
+`, strings.Join(quoted, ", "))
+}
+
+// faultSandbox serves faultBusiness with blocked users, and the faults.
+func faultSandbox(t *testing.T, blocked []string, faults ...sandbox.Fault) *sandbox.Server {
+	t.Helper()
+	seed := testAccount([]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, APIVersion: "v2", Blocked: blocked}}, nil)
+	seed.Faults = faults
+	return startSandbox(t, seed, sandbox.Options{})
+}
+
+// completeWhatsappChecks assert that the state holds every one of ids,
+// sorted: the read was complete despite the faults.
+func completeWhatsappChecks(ids []string) []statecheck.StateCheck {
+	want := slices.Sorted(slices.Values(ids))
+	checks := make([]knownvalue.Check, len(want))
+	for i, id := range want {
+		checks[i] = knownvalue.StringExact(id)
+	}
+	return []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(want)))),
+		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("wa_ids"), knownvalue.ListExact(checks)),
+	}
+}
+
+// statuses lists the HTTP status of each request the sandbox answered.
+func statuses(reqs []sandbox.Request) []int {
+	out := make([]int, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.Status
+	}
+	return out
+}
+
+func TestFault_serverErrorBurstMidListThenSuccess(t *testing.T) {
+	ids := waIDs(919800000000, 250)
+	// The first page goes through; the second fails 503, 502, 500 in a row.
+	sb := faultSandbox(t, ids,
+		sandbox.Fault{API: "whatsapp", Skip: 1, Status: 503},
+		sandbox.Fault{API: "whatsapp", Status: 502},
+		sandbox.Fault{API: "whatsapp", Status: 500},
+	)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			ConfigStateChecks: completeWhatsappChecks(ids),
+		}},
+	})
+
+	reqs := sb.Requests()
+	// The first read: page 1, three failures of page 2, page 2, page 3, and
+	// the empty page after the last cursor.
+	want := []int{200, 503, 502, 500, 200, 200, 200}
+	if len(reqs) < len(want) || !slices.Equal(statuses(reqs[:len(want)]), want) {
+		t.Fatalf("first read statuses = %v, want it to start %v", statuses(reqs), want)
+	}
+	for i := 1; i <= 4; i++ {
+		if reqs[i].RawQuery != reqs[1].RawQuery {
+			t.Errorf("retry %d asked for %q, want the failed page again (%q)", i, reqs[i].RawQuery, reqs[1].RawQuery)
+		}
+	}
+	if reqs[1].Query.Get("after") == "" {
+		t.Errorf("the failed request %q is not the second page", reqs[1].RawQuery)
+	}
+}
+
+func TestFault_rateLimitedWaitsRetryAfter(t *testing.T) {
+	ids := waIDs(919800000000, 40)
+	sb := faultSandbox(t, ids, sandbox.Fault{API: "whatsapp", Status: 429, RetryAfter: "1"})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			ConfigStateChecks: completeWhatsappChecks(ids),
+		}},
+	})
+
+	reqs := sb.Requests()
+	if len(reqs) < 2 || reqs[0].Status != 429 || reqs[0].Code != sandbox.CodeTooManyRequests || reqs[1].Status != 200 {
+		t.Fatalf("statuses = %v, want 429 WA429 then 200", statuses(reqs))
+	}
+	// fastRetries waits at most 40ms: only Retry-After explains a second.
+	if gap := reqs[1].Time.Sub(reqs[0].Time); gap < 950*time.Millisecond {
+		t.Errorf("the retry came %v after the 429, want at least the 1s of Retry-After", gap)
+	}
+}
+
+func TestFault_acceptedNotReadyThenSuccess(t *testing.T) {
+	ids := waIDs(919800000000, 40)
+	sb := faultSandbox(t, ids, sandbox.Fault{API: "whatsapp", Accepted: true, Times: 2})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			ConfigStateChecks: completeWhatsappChecks(ids),
+		}},
+	})
+
+	reqs := sb.Requests()
+	if len(reqs) < 3 || reqs[0].Code != "WA202" || reqs[1].Code != "WA202" || reqs[2].Status != 200 {
+		t.Fatalf("statuses = %v, want 202 WA202 twice then 200", statuses(reqs))
+	}
+}
+
+func TestFault_retriesExhausted(t *testing.T) {
+	sb := faultSandbox(t, waIDs(919800000000, 10), sandbox.Fault{API: "whatsapp", Status: 503, Times: -1})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: faultWhatsappConfig(sb.URL(), "max_retries = 2", 100),
+			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
+				"Kaleyra answered HTTP 503 with code WA500", "Attempts: 3",
+				"server error and the retries ran out", "raise `max_retries`"),
+		}},
+	})
+	if got := len(sb.Requests()); got != 3 {
+		t.Errorf("the sandbox got %d requests, want 3 (max_retries = 2)", got)
+	}
+}
+
+func TestFault_bodyNotKaleyraJSON(t *testing.T) {
+	cases := []struct {
+		name     string
+		fault    sandbox.Fault
+		requests int
+		want     []string
+	}{
+		{
+			name:     "HTML sign-in page with 200 is not retried",
+			fault:    sandbox.Fault{API: "whatsapp", RawBody: htmlSignInPage, Times: -1},
+			requests: 1,
+			want: []string{"Kaleyra answered HTTP 200 with a body that is not Kaleyra's JSON envelope (Content-Type text/html; charset=utf-8)",
+				`The body starts with: "<!DOCTYPE html><html><head><title>Sign in to the corporate gateway</title>`,
+				"proxy, gateway or load balancer"},
+		},
+		{
+			name:     "HTML 502 from a gateway is retried, then shown",
+			fault:    sandbox.Fault{API: "whatsapp", Status: 502, RawBody: "<html><body><h1>502 Bad Gateway</h1></body></html>", Times: -1},
+			requests: 2,
+			want: []string{"Kaleyra answered HTTP 502 with a body that is not Kaleyra's JSON envelope",
+				`The body starts with: "<html><body><h1>502 Bad Gateway</h1>`, "Attempts: 2"},
+		},
+		{
+			name:     "truncated body",
+			fault:    sandbox.Fault{API: "whatsapp", Truncate: true, Times: -1},
+			requests: 2,
+			want: []string{"Unable to Read WhatsApp Blocked Users", "Check the network path",
+				"failed after 2 attempts", "reading the response body: unexpected EOF (HTTP 200;", "bytes arrived, starting with"},
+		},
+		{
+			name:     "connection reset",
+			fault:    sandbox.Fault{API: "whatsapp", Reset: true, Times: -1},
+			requests: 2,
+			want: []string{"Unable to Read WhatsApp Blocked Users", "Check the network path",
+				"failed after 2 attempts", "connection reset by peer (HTTP 200;", "bytes arrived, starting with"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := faultSandbox(t, waIDs(919800000000, 10), tc.fault)
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviders(),
+				Steps: []resource.TestStep{{
+					Config:      faultWhatsappConfig(sb.URL(), "max_retries = 1", 100),
+					ExpectError: errorLike(tc.want...),
+				}},
+			})
+			if got := len(sb.Requests()); got != tc.requests {
+				t.Errorf("the sandbox got %d requests, want %d", got, tc.requests)
+			}
+		})
+	}
+}
+
+func TestFault_responseOverSizeCap(t *testing.T) {
+	const capBytes = 4096
+	ids := waIDs(919800000000, 10)
+	sb := faultSandbox(t, ids, sandbox.Fault{API: "whatsapp", PadTo: 3 * capBytes})
+	providers := testProvidersWith(func(c *kaleyra.Config) { c.MaxResponseBytes = capBytes })
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: providers,
+		Steps: []resource.TestStep{
+			{
+				Config: faultWhatsappConfig(sb.URL(), "", 100),
+				ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
+					"larger than the provider reads from one request", "Lower `page_size`",
+					fmt.Sprintf("the response body is larger than the %d-byte cap", capBytes)),
+			},
+			{
+				PreConfig: func() {
+					// An oversized answer is not retried: the failed read
+					// asked once.
+					if n := len(sb.Requests()); n != 1 {
+						t.Errorf("the failed read sent %d requests, want 1", n)
+					}
+				},
+				// The padding fault is used up: the same small answers fit.
+				Config:            faultWhatsappConfig(sb.URL(), "", 100),
+				ConfigStateChecks: completeWhatsappChecks(ids),
+			},
+		},
+	})
+}
+
+func TestFault_slowServerPastRequestTimeout(t *testing.T) {
+	// Without the timeout the answers would come after 2s and the read
+	// would succeed.
+	sb := faultSandbox(t, waIDs(919800000000, 10),
+		sandbox.Fault{API: "whatsapp", Delay: sandbox.Duration(2 * time.Second), Times: -1})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: faultWhatsappConfig(sb.URL(), `
+  request_timeout = "200ms"
+  max_retries     = 1`, 100),
+			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
+				"took longer than `request_timeout`", "Raise `request_timeout`",
+				// net/http says "Client.Timeout exceeded" or "context
+				// deadline exceeded", depending on when the timer fires.
+				"failed after 2 attempts"),
+		}},
+	})
+	if got := len(sb.Requests()); got != 2 {
+		t.Errorf("the sandbox got %d requests, want 2 (max_retries = 1)", got)
+	}
+}
+
+func TestFault_cursorLoopFailsNeverShortens(t *testing.T) {
+	sb := faultSandbox(t, waIDs(919800000000, 30),
+		sandbox.Fault{API: "whatsapp", Skip: 1, CursorLoop: true, Times: -1})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: faultWhatsappConfig(sb.URL(), "", 10),
+			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
+				"handed out a paging cursor it had already returned", "a second time (page 2)"),
+		}},
+	})
+}
+
+func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
+	// 350 numbers make 4 batches of the sorted numbers: 100, 100, 100, 50.
+	mobiles := make([]string, 350)
+	for i := range mobiles {
+		mobiles[i] = fmt.Sprintf("+9198%08d", i)
+	}
+	blocklist := []sandbox.BlocklistEntry{
+		{Mobile: mobiles[7], Channel: "sms"},
+		{Mobile: mobiles[250], Channel: "whatsapp"},
+		{Mobile: mobiles[349], Channel: "voice"},
+	}
+	inBatch2 := mobiles[150]
+	sb := startSandbox(t, testAccount(nil, blocklist), sandbox.Options{})
+
+	wantBlocked := make(map[string]knownvalue.Check, len(mobiles))
+	for _, m := range mobiles {
+		wantBlocked[m] = knownvalue.Bool(m == mobiles[7] || m == mobiles[250] || m == mobiles[349])
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{
+			{
+				// Batch 2 fails twice, then answers: the read is complete.
+				PreConfig: func() {
+					sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: inBatch2, Status: 500, Times: 2})
+				},
+				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
+					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.StringExact(mobiles[7]), knownvalue.StringExact(mobiles[250]), knownvalue.StringExact(mobiles[349]),
+					})),
+				},
+			},
+			{
+				// Batch 2 always fails: the whole read fails, however many
+				// other batches succeeded.
+				PreConfig: func() {
+					sb.ClearFaults()
+					sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: inBatch2, Status: 503, Times: -1})
+				},
+				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
+				ExpectError: errorLike("Unable to Read Contacts Blocklist",
+					"could not read the blocklist status of 350 numbers on every channel", "No partial list was returned",
+					"Kaleyra answered HTTP 503 with code WA500", "Attempts: 3",
+					"batch 2 of 4 (100 numbers)"),
+			},
+		},
+	})
+}
+
+func TestFault_redirectToAnotherHostRefused(t *testing.T) {
+	ids := waIDs(919800000000, 10)
+	// The other host knows the same account: were the key sent there, it
+	// would answer.
+	other := faultSandbox(t, ids)
+	sb := faultSandbox(t, ids, sandbox.Fault{API: "whatsapp", RedirectTo: other.URL(), Times: -1})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: faultWhatsappConfig(sb.URL(), "", 100),
+			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
+				"never leaves the configured host", "Check `base_url`",
+				"refused a redirect from "+sb.URL()+" to "+other.URL(),
+				"the API key is only sent to the configured host"),
+		}},
+	})
+	if got := other.Requests(); len(got) != 0 {
+		t.Errorf("the redirect target received %d requests, want none", len(got))
+	}
+	if got := len(sb.Requests()); got != 1 {
+		t.Errorf("the sandbox got %d requests, want 1: a refused redirect is not retried", got)
+	}
+}
+
+// TestFault_cancelledReadReturnsPromptly stands in for Ctrl-C: Terraform
+// cancels the context of a read in flight. The terraform-plugin-testing
+// harness cannot interrupt the CLI, so this calls the provider server the
+// way Terraform does and cancels the read's context itself.
+func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
+	const delay = 60 * time.Second
+	sb := faultSandbox(t, waIDs(919800000000, 10), sandbox.Fault{API: "whatsapp", Delay: sandbox.Duration(delay), Times: -1})
+	server := configuredServer(t, map[string]tftypes.Value{
+		"sid":      tftypes.NewValue(tftypes.String, testSID),
+		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
+		"base_url": tftypes.NewValue(tftypes.String, sb.URL()),
+	})
+	config := dataSourceConfig(t, server, "kaleyra_whatsapp_blocked_users", map[string]tftypes.Value{
+		"phone_number": tftypes.NewValue(tftypes.String, faultBusiness),
+	})
+
+	// Cancel once the request is in flight: the sandbox logs it on arrival,
+	// then holds the answer.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelled := make(chan time.Time, 1)
+	go func() {
+		for len(sb.Requests()) == 0 && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancelled <- time.Now()
+		cancel()
+	}()
+	resp, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: "kaleyra_whatsapp_blocked_users", Config: config})
+	returned := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case at := <-cancelled:
+		// Prompt is well under a second; the bound is loose for a slow,
+		// shared machine, and far below the sandbox's delay.
+		if waited := returned.Sub(at); waited > 5*time.Second {
+			t.Errorf("the read returned %v after it was cancelled, want promptly (the sandbox holds the answer %v)", waited, delay)
+		}
+	default:
+		t.Fatalf("the read returned before it was cancelled: %s", diagnosticsText(resp.Diagnostics))
+	}
+	text := diagnosticsText(resp.Diagnostics)
+	for _, want := range []string{"Unable to Read WhatsApp Blocked Users", "request cancelled: context canceled", "The read was cancelled before it finished."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("diagnostics do not say %q:\n%s", want, text)
+		}
+	}
+	if total := stateAttribute(t, server, "kaleyra_whatsapp_blocked_users", resp.State, "total"); !total.IsNull() {
+		t.Errorf("a cancelled read returned total = %v, want no result", total)
+	}
+}
+
+// configuredServer returns the provider server, configured with the
+// provider block attrs (every other attribute null), as Terraform would.
+func configuredServer(t *testing.T, attrs map[string]tftypes.Value) tfprotov6.ProviderServer {
+	t.Helper()
+	ctx := context.Background()
+	server, err := providerserver.NewProtocol6WithError(New("test", WithClientConfig(fastRetries))())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := dynamicValue(t, schemas.Provider.ValueType(), attrs)
+	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.0", Config: config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := diagnosticsText(resp.Diagnostics); text != "" {
+		t.Fatalf("configuring the provider: %s", text)
+	}
+	return server
+}
+
+// dataSourceConfig encodes a data source configuration: attrs, and null for
+// every other attribute.
+func dataSourceConfig(t *testing.T, server tfprotov6.ProviderServer, typeName string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := schemas.DataSourceSchemas[typeName]
+	if !ok {
+		t.Fatalf("no data source %q", typeName)
+	}
+	return dynamicValue(t, s.ValueType(), attrs)
+}
+
+func dynamicValue(t *testing.T, typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	obj, ok := typ.(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema type %v is not an object", typ)
+	}
+	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
+	for name, at := range obj.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	for name, v := range attrs {
+		if _, ok := obj.AttributeTypes[name]; !ok {
+			t.Fatalf("no attribute %q", name)
+		}
+		vals[name] = v
+	}
+	dv, err := tfprotov6.NewDynamicValue(obj, tftypes.NewValue(obj, vals))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
+
+// diagnosticsText renders diagnostics as "SEVERITY: summary: detail" lines.
+func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "%s: %s: %s\n", d.Severity, d.Summary, d.Detail)
+	}
+	return b.String()
+}
+
+// stateAttribute decodes one attribute of a data source's returned state; a
+// missing state reads as null.
+func stateAttribute(t *testing.T, server tfprotov6.ProviderServer, typeName string, state *tfprotov6.DynamicValue, name string) tftypes.Value {
+	t.Helper()
+	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
+	if state == nil {
+		return tftypes.NewValue(typ.AttributeTypes[name], nil)
+	}
+	v, err := state.Unmarshal(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.IsNull() {
+		return tftypes.NewValue(typ.AttributeTypes[name], nil)
+	}
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		t.Fatal(err)
+	}
+	return attrs[name]
+}

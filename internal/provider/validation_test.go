@@ -1,0 +1,239 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+)
+
+// validationWhatsappConfig is a whatsapp data source with the body given
+// verbatim, so a test can write any argument, even an invalid one.
+func validationWhatsappConfig(baseURL, body string) string {
+	return providerConfig(baseURL) + fmt.Sprintf(`
+data "kaleyra_whatsapp_blocked_users" "test" {
+  %[1]s
+}
+`, body)
+}
+
+// validationContactsConfig is a contacts data source with the body given
+// verbatim.
+func validationContactsConfig(baseURL, body string) string {
+	return providerConfig(baseURL) + fmt.Sprintf(`
+data "kaleyra_contacts_blocklisted" "test" {
+  %[1]s
+}
+`, body)
+}
+
+// validationProviderConfig is a provider block with one argument given
+// verbatim, and a valid data source.
+func validationProviderConfig(argument string) string {
+	return fmt.Sprintf(`
+provider "kaleyra" {
+  sid     = %[1]q
+  api_key = %[2]q
+  %[3]s
+}
+
+data "kaleyra_contacts_blocklisted" "test" {
+  channel = "sms"
+}
+`, testSID, testAPIKey, argument)
+}
+
+// noRequestsSent fails the test when the sandbox received any request: the
+// errors before it are plan-time errors, found before any API call.
+func noRequestsSent(t *testing.T, sb *sandbox.Server) {
+	t.Helper()
+	if reqs := sb.Requests(); len(reqs) != 0 {
+		t.Errorf("invalid arguments sent %d requests, want none; the first: %s %s?%s", len(reqs), reqs[0].Method, reqs[0].Path, reqs[0].RawQuery)
+	}
+}
+
+func TestValidation_whatsappArgumentsRejectedAtPlan(t *testing.T) {
+	sb := startSandbox(t, testAccount([]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, Blocked: waIDs(919800000000, 3)}}, nil), sandbox.Options{})
+	number := fmt.Sprintf("phone_number = %q\n", faultBusiness)
+	cases := []struct {
+		body string
+		want []string
+	}{
+		{`phone_number = ""`, []string{"Invalid Attribute Value Match", "Attribute phone_number must be an E.164 number", `like "+919876543210", got:`}},
+		{`phone_number = "919876543210"`, []string{"Attribute phone_number must be an E.164 number", "got: 919876543210"}},
+		{`phone_number = "+91abc"`, []string{"Attribute phone_number must be an E.164 number", "got: +91abc"}},
+		{`phone_number = "+1234567"`, []string{"Attribute phone_number must be an E.164 number", "8 to 15 digits", "got: +1234567"}},
+		{`phone_number = "+1234567890123456"`, []string{"Attribute phone_number must be an E.164 number", "got: +1234567890123456"}},
+		{`phone_number = "+91 98765 43210"`, []string{"Attribute phone_number must be an E.164 number", "no spaces", "got: +91 98765 43210"}},
+		{`phone_number = "+0919876543210"`, []string{"Attribute phone_number must be an E.164 number", "got: +0919876543210"}},
+		{number + `page_size = 0`, []string{"Invalid Attribute Value", "Attribute page_size value must be between 1 and 1000, got: 0"}},
+		{number + `page_size = 1001`, []string{"Attribute page_size value must be between 1 and 1000, got: 1001"}},
+		{number + `api_version = "v3"`, []string{"Attribute api_version value must be one of:", `["v2" "v1"], got: "v3"`}},
+		{number + `api_version = "V2"`, []string{"Attribute api_version value must be one of:", `got: "V2"`}},
+	}
+	steps := make([]resource.TestStep, len(cases))
+	for i, tc := range cases {
+		steps[i] = resource.TestStep{
+			Config:      validationWhatsappConfig(sb.URL(), tc.body),
+			PlanOnly:    true,
+			ExpectError: errorLike(tc.want...),
+		}
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviders(), Steps: steps})
+	noRequestsSent(t, sb)
+}
+
+func TestValidation_contactsArgumentsRejectedAtPlan(t *testing.T) {
+	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
+	cases := []struct {
+		body string
+		want []string
+	}{
+		{`mobiles = ["+919876543210", "12345", "+919876543211"]`, []string{"Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number", "got: 12345"}},
+		{`mobiles = ["+919876543210", "+919876543211", "+91-98765-43212"]`, []string{"Attribute mobiles[2] must be an E.164 number", "got: +91-98765-43212"}},
+		// listvalidator.NoNullValues names the attribute, not the index;
+		// Terraform shows the offending line.
+		{`mobiles = ["+919876543210", null]`, []string{"Null List Value", `mobiles = ["+919876543210", null]`, "This attribute contains a null value."}},
+		{`page_size = 0`, []string{"Attribute page_size value must be between 1 and 100, got: 0"}},
+		{`page_size = 101`, []string{"Attribute page_size value must be between 1 and 100, got: 101"}},
+		{`channel = "SMS"`, []string{"Attribute channel value must be one of:", `["sms" "whatsapp" "voice"], got: "SMS"`}},
+		{`channel = "email"`, []string{"Attribute channel value must be one of:", `got: "email"`}},
+	}
+	steps := make([]resource.TestStep, len(cases))
+	for i, tc := range cases {
+		steps[i] = resource.TestStep{
+			Config:      validationContactsConfig(sb.URL(), tc.body),
+			PlanOnly:    true,
+			ExpectError: errorLike(tc.want...),
+		}
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviders(), Steps: steps})
+	noRequestsSent(t, sb)
+}
+
+func TestValidation_providerArgumentsRejectedAtPlan(t *testing.T) {
+	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
+	// Even a valid base_url must not be reached when another argument is
+	// wrong.
+	baseURL := fmt.Sprintf("base_url = %q\n", sb.URL())
+	cases := []struct {
+		argument string
+		want     []string
+	}{
+		{baseURL + `pod = "US"`, []string{"Attribute pod value must be one of:", `["IN" "SG" "EU" "NA"], got: "US"`}},
+		{`base_url = "api.example.com"`, []string{"Invalid Kaleyra Base URL", `base URL "api.example.com" must be absolute, like https://api.example.com`}},
+		{`base_url = "http://example.com"`, []string{"Invalid Kaleyra Base URL", `base URL "http://example.com" uses plain http on a host that is not loopback`, "use https"}},
+		{`base_url = "ftp://api.example.com"`, []string{"Invalid Kaleyra Base URL", `has scheme "ftp"`}},
+		{baseURL + `max_retries = -1`, []string{"Attribute max_retries value must be at least 0, got: -1"}},
+		{baseURL + `request_timeout = "soon"`, []string{"Invalid Duration", `Attribute request_timeout is "soon"`, "positive Go duration"}},
+		{baseURL + `request_timeout = "0s"`, []string{"Invalid Duration", `Attribute request_timeout is "0s"`}},
+		{baseURL + `max_parallel_requests = 0`, []string{"Attribute max_parallel_requests value must be between 1 and 32, got: 0"}},
+	}
+	steps := make([]resource.TestStep, len(cases))
+	for i, tc := range cases {
+		steps[i] = resource.TestStep{
+			Config:      validationProviderConfig(tc.argument),
+			PlanOnly:    true,
+			ExpectError: errorLike(tc.want...),
+		}
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviders(), Steps: steps})
+	noRequestsSent(t, sb)
+}
+
+func TestValidation_duplicateMobilesQueriedOnce(t *testing.T) {
+	const a, b, c = "+919876500001", "+919876500002", "+919876500003"
+	sb := startSandbox(t, testAccount(nil, []sandbox.BlocklistEntry{{Mobile: b, Channel: "sms"}}), sandbox.Options{})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: validationContactsConfig(sb.URL(), fmt.Sprintf(`mobiles = [%[1]q, %[2]q, %[1]q, %[3]q, %[2]q]`, a, b, c)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
+					a: knownvalue.Bool(false), b: knownvalue.Bool(true), c: knownvalue.Bool(false),
+				})),
+				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(b)})),
+				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("total"), knownvalue.Int64Exact(1)),
+			},
+		}},
+	})
+
+	reqs := sb.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("the sandbox got no request")
+	}
+	for i, r := range reqs {
+		if got := slices.Sorted(slices.Values(r.Mobiles)); !slices.Equal(got, []string{a, b, c}) {
+			t.Errorf("request %d asked for %q, want each number once: %q", i, r.Mobiles, []string{a, b, c})
+		}
+	}
+}
+
+// noRequestsYet is a plan check that fails if the sandbox has been asked
+// anything: a read deferred to apply is not done during plan.
+type noRequestsYet struct{ sb *sandbox.Server }
+
+func (c noRequestsYet) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if n := len(c.sb.Requests()); n != 0 {
+		resp.Error = fmt.Errorf("the plan sent %d requests; a read of unknown arguments must wait for apply", n)
+	}
+}
+
+func TestValidation_unknownArgumentsDeferReadToApply(t *testing.T) {
+	ids := waIDs(919800000000, 12)
+	sb := startSandbox(t, testAccount(
+		[]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, Blocked: ids}},
+		[]sandbox.BlocklistEntry{{Mobile: "+919876500002", Channel: "whatsapp"}},
+	), sandbox.Options{})
+
+	// terraform_data's output is only known after apply, like any value
+	// computed by another resource.
+	config := providerConfig(sb.URL()) + fmt.Sprintf(`
+resource "terraform_data" "inputs" {
+  input = {
+    number  = %[1]q
+    mobiles = ["+919876500001", "+919876500002"]
+  }
+}
+
+data "kaleyra_whatsapp_blocked_users" "test" {
+  phone_number = terraform_data.inputs.output.number
+}
+
+data "kaleyra_contacts_blocklisted" "test" {
+  mobiles = terraform_data.inputs.output.mobiles
+}
+`, faultBusiness)
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(faultWhatsapp, plancheck.ResourceActionRead),
+					plancheck.ExpectUnknownValue(faultWhatsapp, tfjsonpath.New("total")),
+					plancheck.ExpectUnknownValue(faultWhatsapp, tfjsonpath.New("wa_ids")),
+					plancheck.ExpectResourceAction(faultContacts, plancheck.ResourceActionRead),
+					plancheck.ExpectUnknownValue(faultContacts, tfjsonpath.New("blocked")),
+					noRequestsYet{sb},
+				},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("id"), knownvalue.StringExact(faultBusiness)),
+				statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
+				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
+					"+919876500001": knownvalue.Bool(false), "+919876500002": knownvalue.Bool(true),
+				})),
+			},
+		}},
+	})
+}
