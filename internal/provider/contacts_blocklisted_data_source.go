@@ -88,19 +88,18 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 		Attributes: map[string]schema.Attribute{
 			"channel": schema.StringAttribute{
 				MarkdownDescription: "Only the blocklist of this channel: " + backticked(kaleyra.Channels()) +
-					". Unset, every channel is read.",
+					", in lowercase as the API takes it. Unset, every channel is read.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf(kaleyra.Channels()...)},
 			},
 			"mobiles": schema.ListAttribute{
-				MarkdownDescription: "The numbers to check, in E.164 form (`+` then 8 to 15 digits, like " +
+				MarkdownDescription: "The numbers to check, in E.164 form (`+` then 8 to 15 digits, the first not `0`, like " +
 					"`+919876543210`), any count. Duplicates are accepted and looked up once. Unset, the whole " +
 					"blocklist is read; an empty list looks nothing up.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
-					listvalidator.NoNullValues(),
-					listvalidator.ValueStringsAre(e164Validator()),
+					listvalidator.ValueStringsAre(notNullElement{}, e164Validator()),
 				},
 			},
 			"page_size": schema.Int64Attribute{

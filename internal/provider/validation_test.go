@@ -99,9 +99,7 @@ func TestValidation_contactsArgumentsRejectedAtPlan(t *testing.T) {
 	}{
 		{`mobiles = ["+919876543210", "12345", "+919876543211"]`, []string{"Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number", "got: 12345"}},
 		{`mobiles = ["+919876543210", "+919876543211", "+91-98765-43212"]`, []string{"Attribute mobiles[2] must be an E.164 number", "got: +91-98765-43212"}},
-		// listvalidator.NoNullValues names the attribute, not the index;
-		// Terraform shows the offending line.
-		{`mobiles = ["+919876543210", null]`, []string{"Null List Value", `mobiles = ["+919876543210", null]`, "This attribute contains a null value."}},
+		{`mobiles = ["+919876543210", null]`, []string{"Null Number", "Attribute mobiles[1] is null", "E.164"}},
 		{`page_size = 0`, []string{"Attribute page_size value must be between 1 and 100, got: 0"}},
 		{`page_size = 101`, []string{"Attribute page_size value must be between 1 and 100, got: 101"}},
 		{`channel = "SMS"`, []string{"Attribute channel value must be one of:", `["sms" "whatsapp" "voice"], got: "SMS"`}},

@@ -17,7 +17,7 @@ import (
 // digits in all.
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
-const e164Form = "an E.164 number: '+' then 8 to 15 digits with no spaces or dashes, like \"+919876543210\""
+const e164Form = "an E.164 number: '+' then 8 to 15 digits, the first not 0, with no spaces or dashes, like \"+919876543210\""
 
 // e164Validator checks one E.164 number and shows the value and the form.
 func e164Validator() validator.String {
@@ -73,5 +73,20 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 	if err != nil || d <= 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration",
 			fmt.Sprintf("Attribute %s is %q; expected a positive Go duration such as \"30s\", \"90s\" or \"2m\".", req.Path, raw))
+	}
+}
+
+// notNullElement rejects a null list element, naming its index: Terraform
+// shows only the list otherwise.
+type notNullElement struct{}
+
+func (notNullElement) Description(context.Context) string { return "value must not be null" }
+
+func (v notNullElement) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (notNullElement) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() {
+		resp.Diagnostics.AddAttributeError(req.Path, "Null Number",
+			fmt.Sprintf("Attribute %s is null; every element must be %s.", req.Path, e164Form))
 	}
 }

@@ -84,7 +84,7 @@ func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.
 		Attributes: map[string]schema.Attribute{
 			"phone_number": schema.StringAttribute{
 				MarkdownDescription: "The WhatsApp business number whose blocked users are read, in E.164 form: `+` " +
-					"then 8 to 15 digits, like `+919876543210`.",
+					"then 8 to 15 digits, the first not `0`, like `+919876543210`.",
 				Required:   true,
 				Validators: []validator.String{e164Validator()},
 			},
