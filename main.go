@@ -20,10 +20,11 @@ var version = "dev"
 // memoryLimit is the provider's soft memory limit unless GOMEMLIMIT is set.
 // Terraform's plugin framework holds a read's state two or three times over
 // while it hands it to Terraform (about 64 MB per copy at 100,000
-// blocklist rows); without a limit the Go heap grows to twice that live
-// size before collecting. The limit makes the collector work harder
-// instead, and never fails a read: past it, the heap simply grows.
-const memoryLimit = 150 << 20
+// blocklist rows); without a limit the Go heap grows to about twice that
+// live size before it collects, past 300 MB. The limit makes the collector
+// work harder near it instead, keeping a 100,000-row read under 200 MB of
+// RSS (make bench). It never fails a read: past it, the heap simply grows.
+const memoryLimit = 180 << 20
 
 func main() {
 	var debugMode bool

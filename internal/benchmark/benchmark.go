@@ -12,7 +12,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
@@ -128,40 +127,47 @@ func (s Scenario) Run(latency time.Duration) (Result, error) {
 	}, nil
 }
 
-// startHeapSampler samples the live heap every millisecond until the
-// returned function is called, which reports the highest value seen.
+// startHeapSampler records the heap at every garbage collection until the
+// returned function is called, which reports the highest seen: the live
+// heap plus what was allocated since the previous collection. It hooks
+// each collection with a finalizer rather than polling, so it adds no
+// timer wake-ups to the latency being measured.
 func startHeapSampler() func() uint64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	var (
+		mu      sync.Mutex
+		peak    uint64
+		stopped bool
+	)
+	record := func() {
 		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return 0
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range sample {
+			if s.Value.Kind() == metrics.KindUint64 {
+				peak = max(peak, s.Value.Uint64())
+			}
 		}
-		return sample[0].Value.Uint64()
 	}
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			if v := read(); v > peak.Load() {
-				peak.Store(v)
+	var arm func()
+	arm = func() {
+		sentinel := new([16]byte)
+		runtime.SetFinalizer(sentinel, func(*[16]byte) {
+			mu.Lock()
+			done := stopped
+			mu.Unlock()
+			if !done {
+				record()
+				arm()
 			}
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	})
+		})
+	}
+	arm()
 	return func() uint64 {
-		close(stop)
-		wg.Wait()
-		if v := read(); v > peak.Load() {
-			peak.Store(v)
-		}
-		return peak.Load()
+		record()
+		mu.Lock()
+		stopped = true
+		defer mu.Unlock()
+		return peak
 	}
 }

@@ -273,14 +273,15 @@ func IsLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// get sends one GET to api at the escaped path segments with query, retried
-// by policy, and returns the decoded envelope of a successful answer.
-func (c *Client) get(ctx context.Context, api API, segments []string, query url.Values) (*envelope, error) {
+// getRows sends one GET to api at the escaped path segments with query,
+// retried by policy, and returns the rows (the envelope's data) and the
+// envelope of a successful answer.
+func getRows[T any](ctx context.Context, c *Client, api API, segments []string, query url.Values) ([]T, *envelope, error) {
 	u := c.endpoint(api, segments, query)
 	attempts := new(int)
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, attemptsKey{}, attempts), http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("kaleyra: building the request: %w", err)
+		return nil, nil, fmt.Errorf("kaleyra: building the request: %w", err)
 	}
 	req.Header.Set("api-key", c.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -288,10 +289,10 @@ func (c *Client) get(ctx context.Context, api API, segments []string, query url.
 
 	resp, err := c.retry.Do(req)
 	if err != nil {
-		return nil, requestError(ctx, api, err)
+		return nil, nil, requestError(ctx, api, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return decodeResponse(api, resp, *attempts)
+	return decodeRows[T](api, resp, *attempts)
 }
 
 // attemptsKey keys the per-request attempt counter in the request context.

@@ -48,19 +48,29 @@ type BlocklistedContact struct {
 	ChannelType string `json:"channel_type"`
 }
 
-// UnmarshalJSON accepts channel_type as a string (as documented) or a number.
-func (b *BlocklistedContact) UnmarshalJSON(data []byte) error {
-	var raw struct {
-		Mobile      string          `json:"mobile"`
-		ChannelType json.RawMessage `json:"channel_type"`
-	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	b.Mobile = raw.Mobile
-	b.ChannelType = ""
-	if len(raw.ChannelType) > 0 && string(raw.ChannelType) != "null" {
-		b.ChannelType = jsonText(raw.ChannelType)
+// contactRow is a row as sent: channel_type is documented as a string,
+// but a number is accepted too.
+type contactRow struct {
+	Mobile      string   `json:"mobile"`
+	ChannelType flexText `json:"channel_type"`
+}
+
+// flexText decodes a JSON string as itself and any other value (a number)
+// as its text; null is empty.
+type flexText string
+
+func (f *flexText) UnmarshalJSON(data []byte) error {
+	switch {
+	case len(data) > 0 && data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*f = flexText(s)
+	case string(data) == "null":
+		*f = ""
+	default:
+		*f = flexText(jsonText(data))
 	}
 	return nil
 }
@@ -89,26 +99,32 @@ func (c *Client) ContactsBlocklistedPage(ctx context.Context, req ContactsPageRe
 	if len(req.Mobiles) > 0 {
 		q.Set("mobile", strings.Join(req.Mobiles, ","))
 	}
-	env, err := c.get(ctx, APIContacts, []string{"v1", c.sid, "contacts", "blocklisted"}, q)
+	rows, _, err := getRows[contactRow](ctx, c, APIContacts, []string{"v1", c.sid, "contacts", "blocklisted"}, q)
 	if err != nil {
 		return nil, err
 	}
-	return decodeContactsPage(env)
+	return contactsPage(rows)
 }
 
-// decodeContactsPage decodes the rows of a contacts page; every row must
-// have a mobile.
+// decodeContactsPage decodes the rows of a contacts page from an envelope.
 func decodeContactsPage(env *envelope) ([]BlocklistedContact, error) {
-	var rows []BlocklistedContact
+	var rows []contactRow
 	if err := json.Unmarshal(env.Data, &rows); err != nil {
 		return nil, fmt.Errorf("kaleyra: decoding the blocklisted contacts: %w", err)
 	}
+	return contactsPage(rows)
+}
+
+// contactsPage checks a page's rows: every row must have a mobile.
+func contactsPage(rows []contactRow) ([]BlocklistedContact, error) {
+	out := make([]BlocklistedContact, len(rows))
 	for i, r := range rows {
 		if r.Mobile == "" {
 			return nil, fmt.Errorf("kaleyra: blocklisted contact %d on the page has no mobile", i)
 		}
+		out[i] = BlocklistedContact{Mobile: r.Mobile, ChannelType: string(r.ChannelType)}
 	}
-	return rows, nil
+	return out, nil
 }
 
 // ContactsListRequest asks for a whole blocklist, or for the rows of any

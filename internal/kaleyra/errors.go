@@ -140,24 +140,38 @@ type envelope struct {
 	Message string          `json:"message"`
 	Data    json.RawMessage `json:"data"`
 	Error   json.RawMessage `json:"error"`
-	Paging  *struct {
-		Cursors struct {
-			Before string `json:"before"`
-			After  string `json:"after"`
-		} `json:"cursors"`
-		Next     *string `json:"next"`
-		Previous *string `json:"previous"`
-	} `json:"paging"`
+	Paging  *paging         `json:"paging"`
+}
+
+// paging is the WhatsApp API's cursor block.
+type paging struct {
+	Cursors struct {
+		Before string `json:"before"`
+		After  string `json:"after"`
+	} `json:"cursors"`
+	Next     *string `json:"next"`
+	Previous *string `json:"previous"`
 }
 
 // decodeResponse turns one HTTP answer into an envelope, or an error when
 // the answer is a failure or not the envelope at all.
 func decodeResponse(api API, resp *http.Response, attempts int) (*envelope, error) {
+	body, err := readBody(api, resp)
+	if err != nil {
+		return nil, err
+	}
+	return decodeBody(api, resp, body, attempts)
+}
+
+func readBody(api API, resp *http.Response) ([]byte, error) {
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return nil, fmt.Errorf("kaleyra: reading the %s response: %w", api, err)
 	}
-	body := buf.Bytes()
+	return buf.Bytes(), nil
+}
+
+func decodeBody(api API, resp *http.Response, body []byte, attempts int) (*envelope, error) {
 	env, err := parseEnvelope(body)
 	if err != nil {
 		return nil, &UnexpectedResponseError{
@@ -172,6 +186,40 @@ func decodeResponse(api API, resp *http.Response, attempts int) (*envelope, erro
 		API: api, HTTPStatus: resp.StatusCode, Code: env.Code, Message: env.Message,
 		Fields: decodeFields(env.Error), Attempts: attempts,
 	}
+}
+
+// decodeRows decodes one answer's rows (its data) and envelope. A success
+// is decoded in one pass, straight into the rows; anything else goes
+// through decodeResponse's checks, which the fast path must agree with
+// (FuzzDecodeEnvelope holds them to it).
+func decodeRows[T any](api API, resp *http.Response, attempts int) ([]T, *envelope, error) {
+	body, err := readBody(api, resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode == http.StatusOK {
+		var fast struct {
+			Code    string          `json:"code"`
+			Message string          `json:"message"`
+			Data    []T             `json:"data"`
+			Error   json.RawMessage `json:"error"`
+			Paging  *paging         `json:"paging"`
+		}
+		// A nil Data after a clean decode means data was null or missing:
+		// the slow path says why that is not a success.
+		if json.Unmarshal(body, &fast) == nil && fast.Data != nil && successCode(fast.Code, fast.Error) {
+			return fast.Data, &envelope{Code: fast.Code, Message: fast.Message, Paging: fast.Paging}, nil
+		}
+	}
+	env, err := decodeBody(api, resp, body, attempts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []T
+	if err := json.Unmarshal(env.Data, &rows); err != nil {
+		return nil, nil, fmt.Errorf("kaleyra: decoding the %s rows: %w", api, err)
+	}
+	return rows, env, nil
 }
 
 // parseEnvelope decodes body as the envelope and insists on its shape: a JSON
@@ -192,18 +240,21 @@ func parseEnvelope(body []byte) (*envelope, error) {
 // failures such as CNT195 with a message and fields of their own, and a
 // failure code with data [] must never read as an empty page.
 func (e *envelope) isSuccess() bool {
-	switch e.Code {
+	d := bytes.TrimSpace(e.Data)
+	return successCode(e.Code, e.Error) && len(d) > 0 && d[0] == '['
+}
+
+// successCode tells whether a 200 with this code and `error` object is a
+// success, given that its data is a list.
+func successCode(code string, errorObject json.RawMessage) bool {
+	switch code {
 	case CodeWhatsAppOK, CodeContactsOK:
-	case CodeContactsFailed, CodeAccepted, CodeServer, CodeAuth, CodeNumber,
+		return true
+	case "", CodeContactsFailed, CodeAccepted, CodeServer, CodeAuth, CodeNumber,
 		CodeVersionOrAccount, CodeBadRequest, CodeLowBalance, CodeBlocklistChanged:
 		return false
-	default:
-		if len(decodeFields(e.Error)) > 0 {
-			return false
-		}
 	}
-	d := bytes.TrimSpace(e.Data)
-	return len(d) > 0 && d[0] == '['
+	return len(decodeFields(errorObject)) == 0
 }
 
 // decodeFields flattens the `error` object into text values. Anything that

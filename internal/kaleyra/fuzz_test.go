@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +29,8 @@ func FuzzDecodeEnvelope(f *testing.F) {
 			Header:     http.Header{"Content-Type": {"application/json"}},
 			Body:       io.NopCloser(bytes.NewReader(body)),
 		}
+		agreeFastAndSlow[BlockedUser](t, status, body)
+		agreeFastAndSlow[contactRow](t, status, body)
 		env, err := decodeResponse(APIContacts, resp, 1)
 		if err == nil {
 			// Success: a 200 whose data is a JSON array, under no failure code.
@@ -216,4 +219,28 @@ func FuzzDecodeContactsPage(f *testing.F) {
 			}
 		}
 	})
+}
+
+// agreeFastAndSlow holds decodeRows's one-pass success path to the
+// reference: decodeResponse, then the data decoded on its own.
+func agreeFastAndSlow[T any](t *testing.T, status int, body []byte) {
+	t.Helper()
+	newResp := func() *http.Response {
+		return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
+	}
+	fastRows, fastEnv, fastErr := decodeRows[T](APIWhatsApp, newResp(), 1)
+	var slowRows []T
+	slowEnv, slowErr := decodeResponse(APIWhatsApp, newResp(), 1)
+	if slowErr == nil {
+		slowErr = json.Unmarshal(slowEnv.Data, &slowRows)
+	}
+	if (fastErr == nil) != (slowErr == nil) {
+		t.Fatalf("fast path error %v, reference error %v", fastErr, slowErr)
+	}
+	if fastErr != nil {
+		return
+	}
+	if !reflect.DeepEqual(fastRows, slowRows) || fastEnv.Code != slowEnv.Code || !reflect.DeepEqual(fastEnv.Paging, slowEnv.Paging) {
+		t.Fatalf("fast path %#v %#v, reference %#v %#v", fastRows, fastEnv, slowRows, slowEnv)
+	}
 }

@@ -69,18 +69,25 @@ func (c *Client) WhatsAppBlockedUsersPage(ctx context.Context, req WhatsAppPageR
 	if req.After != "" {
 		q.Set("after", req.After)
 	}
-	env, err := c.get(ctx, APIWhatsApp, []string{version, c.sid, "whatsapp", req.PhoneNumber, "block_users"}, q)
+	users, env, err := getRows[BlockedUser](ctx, c, APIWhatsApp, []string{version, c.sid, "whatsapp", req.PhoneNumber, "block_users"}, q)
 	if err != nil {
 		return nil, err
 	}
-	return decodeWhatsAppPage(env)
+	return whatsAppPage(users, env)
 }
 
+// decodeWhatsAppPage decodes a WhatsApp page from an envelope.
 func decodeWhatsAppPage(env *envelope) (*WhatsAppPage, error) {
-	page := &WhatsAppPage{}
-	if err := json.Unmarshal(env.Data, &page.Users); err != nil {
+	var users []BlockedUser
+	if err := json.Unmarshal(env.Data, &users); err != nil {
 		return nil, fmt.Errorf("kaleyra: decoding the WhatsApp blocked users: %w", err)
 	}
+	return whatsAppPage(users, env)
+}
+
+// whatsAppPage checks a page's users and takes its cursors.
+func whatsAppPage(users []BlockedUser, env *envelope) (*WhatsAppPage, error) {
+	page := &WhatsAppPage{Users: users}
 	for i, u := range page.Users {
 		if u.WAID == "" {
 			return nil, fmt.Errorf("kaleyra: blocked user %d on the page has no wa_id", i)

@@ -50,7 +50,7 @@ func (t lazyListType) ValueFromTerraform(ctx context.Context, in tftypes.Value) 
 	if !in.Type().Equal(t.TerraformType(ctx)) {
 		return nil, fmt.Errorf("expected %s, got %s", t.TerraformType(ctx), in.Type())
 	}
-	return lazyListValue{typ: t, raw: in}, nil
+	return lazyListValue{typ: t, raw: in, origin: new(byte)}, nil
 }
 
 // ValueFromList wraps a converted list.
@@ -68,6 +68,10 @@ func (t lazyListType) ValueFromList(ctx context.Context, list basetypes.ListValu
 type lazyListValue struct {
 	typ lazyListType
 	raw tftypes.Value
+	// origin is shared by the copies of one value read from Terraform, so
+	// comparing a value with its own copy (as the framework does after
+	// every read) needs no walk over 100,000 elements.
+	origin *byte
 }
 
 func (v lazyListValue) Type(_ context.Context) attr.Type { return v.typ }
@@ -83,6 +87,9 @@ func (v lazyListValue) Equal(o attr.Value) bool {
 	other, ok := o.(lazyListValue)
 	if !ok || !v.typ.Equal(other.typ) {
 		return false
+	}
+	if v.origin != nil && v.origin == other.origin {
+		return true
 	}
 	if v.raw.Type() == nil || other.raw.Type() == nil {
 		return v.raw.Type() == nil && other.raw.Type() == nil
