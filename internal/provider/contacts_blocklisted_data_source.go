@@ -129,7 +129,7 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 				Computed:            true,
 			},
 			"blocked": schema.MapAttribute{
-				MarkdownDescription: "Set when `mobiles` is: each queried number mapped to whether it is " +
+				MarkdownDescription: "Only with `mobiles`: each queried number mapped to whether it is " +
 					"blocklisted on the selected channel (or on any channel when `channel` is unset). Null when " +
 					"`mobiles` is unset.",
 				ElementType: types.BoolType,

@@ -65,7 +65,7 @@ func addReadError(diags *diag.Diagnostics, f readFailure, err error) {
 	if hint := hintFor(f, err); hint != "" {
 		fmt.Fprintf(&b, "\n%s\n", hint)
 	}
-	fmt.Fprintf(&b, "\nError: %s", err)
+	fmt.Fprintf(&b, "\nCause: %s", err)
 	diags.AddError(f.summary, b.String())
 }
 
