@@ -740,7 +740,8 @@ func buildExampleProvider(t *testing.T) string {
 	t.Helper()
 	p := &exampleProvider
 	p.once.Do(func() {
-		p.dir, p.err = os.MkdirTemp("", "kaleyra-examples-")
+		// Shared by every example test, so not t.TempDir(): TestMain removes it.
+		p.dir, p.err = os.MkdirTemp("", "kaleyra-examples-") //nolint:usetesting
 		if p.err != nil {
 			return
 		}
@@ -751,7 +752,7 @@ func buildExampleProvider(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(p.dir, binary), ".")
 		cmd.Dir = filepath.Dir(examplesRoot(t))
 		if out, err := cmd.CombinedOutput(); err != nil {
-			p.err = fmt.Errorf("go build: %v\n%s", err, out)
+			p.err = fmt.Errorf("go build: %w\n%s", err, out)
 			return
 		}
 		p.cliConfig = filepath.Join(p.dir, "terraformrc")

@@ -523,7 +523,10 @@ func stateAttribute(t *testing.T, server tfprotov6.ProviderServer, typeName stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	typ := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
+	typ, ok := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("%s has no object schema", typeName)
+	}
 	if state == nil {
 		return tftypes.NewValue(typ.AttributeTypes[name], nil)
 	}

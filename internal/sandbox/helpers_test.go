@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -238,4 +239,12 @@ func mobiles(n int) []string {
 		out[i] = fmt.Sprintf("+9170000%05d", i)
 	}
 	return out
+}
+
+// mustWriteFile writes a test input file or stops the test.
+func mustWriteFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -175,7 +175,7 @@ func buildAccounts(seed Seed, channelTypes map[string]string) (map[string]*accou
 
 func validSID(sid string) bool {
 	for _, c := range sid {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') && (c < '0' || c > '9') {
 			return false
 		}
 	}

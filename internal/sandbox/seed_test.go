@@ -2,7 +2,6 @@ package sandbox_test
 
 import (
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -78,9 +77,9 @@ func TestDefaultSeed(t *testing.T) {
 func TestLoadSeed(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "seed.json")
-	os.WriteFile(good, []byte(`{"accounts":[{"sid":"HXA","api_key":"k","whatsapp_numbers":[{"phone_number":"+919400000001","generate_blocked":3}],
+	mustWriteFile(t, good, []byte(`{"accounts":[{"sid":"HXA","api_key":"k","whatsapp_numbers":[{"phone_number":"+919400000001","generate_blocked":3}],
 		"blocklist":[{"mobile":"+919812345678","channel":"voice"}],"generate_blocklist":2}],
-		"faults":[{"api":"contacts","status":503,"delay":"1ms"}]}`), 0o600)
+		"faults":[{"api":"contacts","status":503,"delay":"1ms"}]}`))
 	seed, err := sandbox.LoadSeed(good)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +93,7 @@ func TestLoadSeed(t *testing.T) {
 		"trailing":      `{"accounts":[]} {}`,
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
-		os.WriteFile(path, []byte(content), 0o600)
+		mustWriteFile(t, path, []byte(content))
 		if _, err := sandbox.LoadSeed(path); err == nil {
 			t.Errorf("%s: no error", name)
 		}

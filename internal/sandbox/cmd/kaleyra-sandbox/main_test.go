@@ -36,8 +36,8 @@ func TestCommand(t *testing.T) {
 	seedFile := filepath.Join(dir, "seed.json")
 	faultsFile := filepath.Join(dir, "faults.json")
 	urlFile := filepath.Join(dir, "url")
-	os.WriteFile(seedFile, []byte(testSeed), 0o600)
-	os.WriteFile(faultsFile, []byte(`[{"api":"contacts","status":503,"retry_after":"1"}]`), 0o600)
+	mustWriteFile(t, seedFile, []byte(testSeed))
+	mustWriteFile(t, faultsFile, []byte(`[{"api":"contacts","status":503,"retry_after":"1"}]`))
 
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-seed", seedFile, "-faults", faultsFile,
 		"-url-file", urlFile, "-latency", "1ms", "-paging-next")
@@ -139,9 +139,9 @@ func TestCommand(t *testing.T) {
 func TestRunRefusesBadUsage(t *testing.T) {
 	dir := t.TempDir()
 	badSeed := filepath.Join(dir, "bad.json")
-	os.WriteFile(badSeed, []byte(`{"accounts":[{"sid":"HXA","api_key":"k","blocklist":[{"mobile":"+919812345678","channel":"fax"}]}]}`), 0o600)
+	mustWriteFile(t, badSeed, []byte(`{"accounts":[{"sid":"HXA","api_key":"k","blocklist":[{"mobile":"+919812345678","channel":"fax"}]}]}`))
 	badFaults := filepath.Join(dir, "faults.json")
-	os.WriteFile(badFaults, []byte(`[{"status":42}]`), 0o600)
+	mustWriteFile(t, badFaults, []byte(`[{"status":42}]`))
 	tests := []struct {
 		args []string
 		code int
@@ -235,4 +235,12 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// mustWriteFile writes a test input file or stops the test.
+func mustWriteFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
