@@ -20,8 +20,9 @@ func (e *CursorLoopError) Error() string {
 
 // cursorPage is one page of a cursor-paged listing.
 type cursorPage[T any] struct {
-	Items []T
-	After string
+	Items  []T
+	Before string
+	After  string
 	// HasNext tells whether the page carried paging.next at all, and Next
 	// its value.
 	HasNext bool

@@ -112,7 +112,7 @@ func (c *Client) WhatsAppBlockedUserPages(ctx context.Context, req WhatsAppPageR
 		if err != nil {
 			return cursorPage[BlockedUser]{}, err
 		}
-		return cursorPage[BlockedUser]{Items: p.Users, After: p.After, HasNext: p.HasNext, Next: p.Next}, nil
+		return cursorPage[BlockedUser]{Items: p.Users, Before: p.Before, After: p.After, HasNext: p.HasNext, Next: p.Next}, nil
 	})
 	return func(yield func(*WhatsAppPage, error) bool) {
 		for p, err := range pages {
@@ -120,7 +120,7 @@ func (c *Client) WhatsAppBlockedUserPages(ctx context.Context, req WhatsAppPageR
 				yield(nil, err)
 				return
 			}
-			if !yield(&WhatsAppPage{Users: p.Items, After: p.After, HasNext: p.HasNext, Next: p.Next}, nil) {
+			if !yield(&WhatsAppPage{Users: p.Items, Before: p.Before, After: p.After, HasNext: p.HasNext, Next: p.Next}, nil) {
 				return
 			}
 		}

@@ -342,3 +342,29 @@ func TestWhatsAppAPIVersions(t *testing.T) {
 		t.Errorf("an unknown version sent %d requests", n)
 	}
 }
+
+// The iterator hands out each page's cursors as the API sent them: the
+// after cursor of one page is what the next request carries.
+func TestWhatsAppBlockedUserPagesKeepCursors(t *testing.T) {
+	sb := startSandbox(t, testSeed(waIDs(919200000000, 25), nil), sandbox.Options{})
+	c := newClient(t, sb.URL())
+	var afters []string
+	for page, err := range c.WhatsAppBlockedUserPages(context.Background(), kaleyra.WhatsAppPageRequest{PhoneNumber: v2Number, Limit: 10}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Users) > 0 && (page.Before == "" || page.After == "") {
+			t.Fatalf("page with users lost its cursors: before %q, after %q", page.Before, page.After)
+		}
+		afters = append(afters, page.After)
+	}
+	reqs := sb.Requests()
+	if len(reqs) != len(afters) {
+		t.Fatalf("%d requests for %d pages", len(reqs), len(afters))
+	}
+	for i := 1; i < len(reqs); i++ {
+		if got := reqs[i].Query.Get("after"); got != afters[i-1] {
+			t.Errorf("request %d sent after=%q, want page %d's %q", i+1, got, i, afters[i-1])
+		}
+	}
+}
