@@ -133,6 +133,7 @@ type Client struct {
 	retry       *retryablehttp.Client
 	log         Logger
 	maxParallel int
+	limit       *limiter
 }
 
 // New validates cfg and returns a Client.
@@ -188,12 +189,14 @@ func New(cfg Config) (*Client, error) {
 		bases:       bases,
 		log:         cfg.Logger,
 		maxParallel: cfg.MaxParallel,
+		limit:       newLimiter(cfg.MaxParallel),
 	}
+	c.limit.onChange = c.logLimit
 	httpClient := &http.Client{
 		Timeout: cfg.RequestTimeout,
 		Transport: &transport{
 			base:     cfg.Transport,
-			sem:      make(chan struct{}, cfg.MaxParallel),
+			limit:    c.limit,
 			maxBytes: cfg.MaxResponseBytes,
 			log:      cfg.Logger,
 		},

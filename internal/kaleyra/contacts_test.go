@@ -16,14 +16,16 @@ import (
 func TestContactsWholeBlocklist(t *testing.T) {
 	// offset advances by the rows received; a page shorter than the limit
 	// ends the list. 1,050 rows: 10 full pages of 100 and one of 50; 150
-	// full pages of 7 and one empty page.
+	// full pages of 7 and one empty page. After a full first page the
+	// offsets are read ahead in parallel, so up to MaxParallel-1 requests
+	// may go past the last page.
 	entries := entriesN(1050)
 	cases := []struct {
-		pageSize, wantLimit, wantRequests int
+		pageSize, wantLimit, wantPages int
 	}{
-		{pageSize: 100, wantLimit: 100, wantRequests: 11},
-		{pageSize: 7, wantLimit: 7, wantRequests: 151},
-		{pageSize: 0, wantLimit: kaleyra.ContactsDefaultPageSize, wantRequests: 11},
+		{pageSize: 100, wantLimit: 100, wantPages: 11},
+		{pageSize: 7, wantLimit: 7, wantPages: 151},
+		{pageSize: 0, wantLimit: kaleyra.ContactsDefaultPageSize, wantPages: 11},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("page_size=%d", tc.pageSize), func(t *testing.T) {
@@ -38,20 +40,50 @@ func TestContactsWholeBlocklist(t *testing.T) {
 			if want := expectedContacts(entries, nil, ""); !slices.Equal(rows, want) {
 				t.Fatalf("got %d rows, want %d sorted (first got %v)", len(rows), len(want), rows[:min(3, len(rows))])
 			}
-			reqs := sb.Requests()
-			if len(reqs) != tc.wantRequests {
-				t.Fatalf("%d requests, want %d", len(reqs), tc.wantRequests)
-			}
-			for i, r := range reqs {
-				want := fmt.Sprintf("limit=%d&offset=%d", tc.wantLimit, i*tc.wantLimit)
-				if r.RawQuery != want {
-					t.Fatalf("request %d query %q, want %q", i, r.RawQuery, want)
-				}
-			}
-			if stats.Pages != tc.wantRequests || stats.Rows != 1050 || stats.Batches != 1 {
+			expectPagedOffsets(t, sb.Requests(), tc.wantLimit, tc.wantPages, kaleyra.DefaultMaxParallel)
+			if stats.Pages != tc.wantPages || stats.Rows != 1050 || stats.Batches != 1 {
 				t.Errorf("stats = %+v", stats)
 			}
 		})
+	}
+}
+
+// expectPagedOffsets checks one list's requests: the first is offset 0
+// alone; then every offset limit·k for k < pages is asked exactly once;
+// beyond those, at most maxParallel-1 further offsets (read ahead before the
+// last page answered), each once; every request has the same limit.
+func expectPagedOffsets(t *testing.T, reqs []sandbox.Request, limit, pages, maxParallel int) {
+	t.Helper()
+	if len(reqs) == 0 || reqs[0].Query.Get("offset") != "0" {
+		t.Fatalf("the first request is not offset 0: %v", reqs[:min(1, len(reqs))])
+	}
+	seen := map[int]int{}
+	for i, r := range reqs {
+		if got := r.Query.Get("limit"); got != strconv.Itoa(limit) {
+			t.Fatalf("request %d limit=%s, want %d", i, got, limit)
+		}
+		off, err := strconv.Atoi(r.Query.Get("offset"))
+		if err != nil || off%limit != 0 {
+			t.Fatalf("request %d offset %q is not a multiple of the limit %d", i, r.Query.Get("offset"), limit)
+		}
+		seen[off/limit]++
+	}
+	for k := range pages {
+		if seen[k] != 1 {
+			t.Fatalf("page %d (offset %d) asked %d times, want once", k, k*limit, seen[k])
+		}
+	}
+	past := 0
+	for k, n := range seen {
+		if k >= pages {
+			past++
+			if n != 1 || k >= pages+maxParallel-1 {
+				t.Fatalf("offset %d asked %d times, past the last page %d", k*limit, n, pages-1)
+			}
+		}
+	}
+	if past > maxParallel-1 {
+		t.Fatalf("%d requests past the last page, want at most %d", past, maxParallel-1)
 	}
 }
 
@@ -156,13 +188,8 @@ func TestContactsBatchSpanningPages(t *testing.T) {
 		t.Fatalf("got %d rows, want %d", len(rows), len(want))
 	}
 	reqs := sb.Requests()
-	if len(reqs) != 20 {
-		t.Fatalf("%d requests, want 20", len(reqs))
-	}
+	expectPagedOffsets(t, reqs, 10, 20, kaleyra.DefaultMaxParallel)
 	for i, r := range reqs {
-		if got := r.Query.Get("offset"); got != strconv.Itoa(10*i) {
-			t.Fatalf("request %d offset=%s, want %d", i, got, 10*i)
-		}
 		if !slices.Equal(r.Mobiles, reqs[0].Mobiles) {
 			t.Fatalf("request %d asked for other numbers than the first page", i)
 		}

@@ -20,7 +20,8 @@ import (
 func TestRequestsAreWhatSpecSays(t *testing.T) {
 	sb := startSandbox(t, testSeed(waIDs(919700000000, 25), blocklistEntries(50)), sandbox.Options{})
 	const userAgent = "terraform-provider-kaleyra/1.2.3 (+https://registry.terraform.io/providers/kaleyra/kaleyra) Terraform/1.11.0"
-	c := newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.UserAgent = userAgent })
+	// One request in flight, so the contacts pages come in sequence.
+	c := newClient(t, sb.URL(), func(cfg *kaleyra.Config) { cfg.UserAgent = userAgent; cfg.MaxParallel = 1 })
 	ctx := context.Background()
 
 	if _, _, err := c.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{PhoneNumber: v2Number, PageSize: 10}); err != nil {

@@ -10,25 +10,26 @@ import (
 	"time"
 )
 
-// transport sits under the retrying client. Per attempt it bounds the
-// requests in flight, reads the whole body up to a cap (so a body cut off
-// mid-way is a network error the retry policy sees), and logs method, path,
-// status and duration; never headers, query or body.
+// transport sits under the retrying client. Per attempt it takes a place
+// from the client's in-flight limiter (and tells it how the answer went, so
+// a 429 lowers the limit), reads the whole body up to a cap (so a body cut
+// off mid-way is a network error the retry policy sees), and logs method,
+// path, status and duration; never headers, query or body.
 type transport struct {
 	base     http.RoundTripper
-	sem      chan struct{}
+	limit    *limiter
 	maxBytes int64
 	log      Logger
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	select {
-	case t.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	epoch, err := t.limit.acquire(ctx)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-t.sem }()
+	result := outcomeOther
+	defer func() { t.limit.release(ctx, epoch, result) }()
 
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
@@ -56,6 +57,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode,
 		"duration_ms": msSince(start), "bytes": len(body),
 	})
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		result = outcomeRateLimited
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		result = outcomeSuccess
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Encoding")

@@ -41,8 +41,9 @@ type Request struct {
 	APIKey    string     `json:"-"`                 // the api-key header as received; never logged or served
 	UserAgent string     `json:"user_agent"`
 	Host      string     `json:"host"`
-	Status    int        `json:"status"` // 0: no answer was sent (the client went away, or the server closed)
-	Code      string     `json:"code"`   // the Kaleyra code answered, "" for a non-envelope answer
+	InFlight  int        `json:"in_flight"` // API requests being served when this one arrived, itself included
+	Status    int        `json:"status"`    // 0: no answer was sent (the client went away, or the server closed)
+	Code      string     `json:"code"`      // the Kaleyra code answered, "" for a non-envelope answer
 }
 
 // Server is the sandbox. It is an http.Handler; Start also serves it on a
@@ -287,6 +288,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		APIKey:    r.Header.Get("api-key"),
 		UserAgent: r.UserAgent(),
 		Host:      r.Host,
+		InFlight:  int(n),
 	}
 	if rt.api == "contacts" {
 		if v := query["mobile"]; len(v) > 0 {
