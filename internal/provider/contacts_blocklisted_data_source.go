@@ -8,11 +8,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -38,14 +41,15 @@ type contactsBlocklistedDataSource struct {
 // contactsBlocklistedModel is the configuration. The state, mostly large
 // lists, is built as Terraform values directly: see state.go.
 type contactsBlocklistedModel struct {
-	Channel            types.String  `tfsdk:"channel"`
-	Mobiles            types.List    `tfsdk:"mobiles"`
-	PageSize           types.Int64   `tfsdk:"page_size"`
-	ID                 types.String  `tfsdk:"id"`
-	Contacts           lazyListValue `tfsdk:"contacts"`
-	BlocklistedMobiles lazyListValue `tfsdk:"blocklisted_mobiles"`
-	Blocked            types.Map     `tfsdk:"blocked"`
-	Total              types.Int64   `tfsdk:"total"`
+	Channel            types.String   `tfsdk:"channel"`
+	Mobiles            types.List     `tfsdk:"mobiles"`
+	PageSize           types.Int64    `tfsdk:"page_size"`
+	ID                 types.String   `tfsdk:"id"`
+	Contacts           lazyListValue  `tfsdk:"contacts"`
+	BlocklistedMobiles lazyListValue  `tfsdk:"blocklisted_mobiles"`
+	Blocked            types.Map      `tfsdk:"blocked"`
+	Total              types.Int64    `tfsdk:"total"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 // blocklistedContactObject is the element of `contacts`.
@@ -76,13 +80,17 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads Kaleyra's contacts blocklist: the whole list, or whether any number of given " +
 			"numbers are blocklisted, on one channel or all of them, through the *Get Blocklist* API.\n\n" +
-			"Each request pages with `limit` and `offset`: the offset advances by the rows received and a page " +
-			"shorter than `page_size` is the last. The API takes at most " +
+			"Each list pages with `limit` and `offset`: the offset advances by the rows received and a page " +
+			"shorter than `page_size` is the last. Offsets are independent requests, so after a full first page " +
+			"the following pages are read in parallel, up to the provider's `max_parallel_requests` in flight, " +
+			"ahead of the first short page (at most that many requests go past the end, and their answers are " +
+			"ignored); the result is exactly what reading one page after another gives. The API takes at most " +
 			fmt.Sprintf("%d", kaleyra.MaxMobilesPerRequest) + " numbers per request, so `mobiles` is " +
 			"de-duplicated and split into batches of at most that many, each paged to its end and read in " +
 			"parallel (up to the provider's `max_parallel_requests`). The rows are merged, de-duplicated by " +
 			"(`mobile`, `channel_type`) and sorted. If any request fails, the read fails: no partial list is " +
 			"ever returned.\n\n" +
+			sharedReadsDoc +
 			"The request goes to the pod's Contacts host (for the `SG` pod, `api.kaleyra.io`, unlike the " +
 			"WhatsApp API), or to the provider's `base_url`.",
 		Attributes: map[string]schema.Attribute{
@@ -140,6 +148,7 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 				Computed:            true,
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock()},
 	}
 }
 
@@ -155,7 +164,7 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 	}
 	ctx = d.data.withSecretsMasked(ctx)
 
-	channel := model.Channel.ValueString()
+	channel := strings.ToLower(model.Channel.ValueString()) // sent lowercase; state keeps what was written
 	pageSize := int64(kaleyra.ContactsDefaultPageSize)
 	if !model.PageSize.IsNull() {
 		pageSize = model.PageSize.ValueInt64()
@@ -168,52 +177,92 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 			return
 		}
 	}
-
-	rows, stats, err := d.data.client.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{
-		Channel: channel, Mobiles: mobiles, PageSize: int(pageSize),
-	})
+	timeout, timeoutName, err := readDeadline(ctx, model.Timeouts)
 	if err != nil {
-		addReadError(&resp.Diagnostics, readFailure{
-			summary:    "Unable to Read Contacts Blocklist",
-			dataSource: "kaleyra_contacts_blocklisted",
-			subject:    contactsSubject(channel, mobiles),
-		}, err)
+		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout", err.Error())
 		return
 	}
+	failure := readFailure{
+		summary:    "Unable to Read Contacts Blocklist",
+		dataSource: "kaleyra_contacts_blocklisted",
+		subject:    contactsSubject(channel, mobiles),
+	}
+
+	readCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	result, shared, err := shareRead(readCtx, d.data.reads, "contacts:"+contactsQueryID(channel, mobiles),
+		func(ctx context.Context) (contactsResult, error) {
+			rows, stats, err := d.data.client.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{
+				Channel: channel, Mobiles: mobiles, PageSize: int(pageSize),
+			})
+			return contactsResult{rows: rows, stats: stats}, err
+		})
+	switch {
+	case err != nil && readTimedOut(ctx, readCtx):
+		addReadTimeoutError(&resp.Diagnostics, failure, timeoutName)
+		return
+	case err != nil:
+		addReadError(&resp.Diagnostics, failure, err)
+		return
+	}
+	rows, stats := result.rows, result.stats
 	tflog.Info(ctx, "Read contacts blocklist", map[string]any{
 		"batches": stats.Batches, "pages": stats.Pages, "rows": stats.Rows, "contacts": len(rows),
-		"elapsed_ms": stats.Elapsed.Milliseconds(),
+		"elapsed_ms": stats.Elapsed.Milliseconds(), "shared": shared,
 	})
 
-	stateType, contactType, diags := stateType(ctx, resp.State, "contacts")
+	obj, diags := stateObjectType(ctx, resp.State)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	contactType, diags := listElementObject(obj, "contacts")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	configured := make(stateValues, 3)
+	for name, v := range map[string]attr.Value{"channel": model.Channel, "mobiles": model.Mobiles, "timeouts": model.Timeouts} {
+		if configured[name], err = v.ToTerraformValue(ctx); err != nil {
+			resp.Diagnostics.AddError("Unexpected Configuration Value", fmt.Sprintf("Converting `%s` failed: %s. %s", name, err, reportBug))
+			return
+		}
+	}
+	state, diags := buildState(obj, contactsState(contactType, configured, channel, mobiles, pageSize, rows))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.State.Raw = state
+}
+
+// contactsResult is one read of the blocklist, shared by identical
+// queries: never modified once read.
+type contactsResult struct {
+	rows  []kaleyra.BlocklistedContact
+	stats kaleyra.ListStats
+}
+
+// contactsState maps a read to the state values: configured holds the
+// arguments as written (channel, mobiles, timeouts); channel is the
+// lowercase channel read.
+func contactsState(contactType tftypes.Object, configured stateValues, channel string, mobiles []string, pageSize int64, rows []kaleyra.BlocklistedContact) stateValues {
 	contacts, listed := contactValues(contactType, rows, channel)
-	blocked := tftypes.NewValue(tftypes.Map{ElementType: tftypes.Bool}, nil)
+	var blocked tftypes.Value // null without mobiles
 	if mobiles != nil {
 		blocked = blockedValue(mobiles, rows)
 	}
-	channelValue := tfNullString()
-	if channel != "" {
-		channelValue = tfString(channel)
-	}
-	mobilesValue, err := model.Mobiles.ToTerraformValue(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError("Unexpected Mobiles Value", "Converting `mobiles` failed: "+err.Error())
-		return
-	}
-	resp.State.Raw = tftypes.NewValue(stateType, map[string]tftypes.Value{
-		"channel":             channelValue,
-		"mobiles":             mobilesValue,
+	return stateValues{
+		"channel":             configured["channel"],
+		"mobiles":             configured["mobiles"],
+		"timeouts":            configured["timeouts"],
 		"page_size":           tfNumber(pageSize),
 		"id":                  tfString(contactsQueryID(channel, mobiles)),
 		"contacts":            contacts,
 		"blocklisted_mobiles": listed,
 		"blocked":             blocked,
 		"total":               tfNumber(int64(len(rows))),
-	})
+	}
 }
 
 func contactsSubject(channel string, mobiles []string) string {
@@ -246,7 +295,7 @@ func contactsQueryID(channel string, mobiles []string) string {
 func contactValues(contactType tftypes.Object, rows []kaleyra.BlocklistedContact, channel string) (contacts, mobiles tftypes.Value) {
 	objs := make([]tftypes.Value, len(rows))
 	nums := make([]tftypes.Value, 0, len(rows))
-	filtered := tfNullString()
+	filtered := tftypes.NewValue(tftypes.String, nil)
 	if channel != "" {
 		filtered = tfString(channel)
 	}

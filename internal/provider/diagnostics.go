@@ -144,3 +144,14 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 	}
 	return ""
 }
+
+// addReadTimeoutError reports a read that ran past its read timeout: one
+// diagnostic naming the timeout and its value, and what to do.
+func addReadTimeoutError(diags *diag.Diagnostics, f readFailure, timeout string) {
+	diags.AddError("Kaleyra Read Timed Out", fmt.Sprintf(
+		"The %s data source did not finish reading %s within %s. No partial list was returned.\n\n"+
+			"The read timeout bounds the whole read, retries and Retry-After waits included. Raise it with a "+
+			"`timeouts { read = \"…\" }` block on the data source, or check why Kaleyra answers slowly "+
+			"(`TF_LOG_PROVIDER=DEBUG` logs every request's duration).",
+		f.dataSource, f.subject, timeout))
+}

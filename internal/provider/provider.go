@@ -79,6 +79,9 @@ type kaleyraProviderModel struct {
 type providerData struct {
 	client *kaleyra.Client
 	apiKey string
+	// reads shares identical reads between this configuration's data
+	// sources: see sharedReads.
+	reads *sharedReads
 }
 
 // withSecretsMasked returns ctx whose tflog output masks the API key.
@@ -212,7 +215,7 @@ func (p *kaleyraProvider) Configure(ctx context.Context, req provider.ConfigureR
 		"pod": string(cfg.Pod), "base_url_set": cfg.BaseURL != "", "max_retries": cfg.MaxRetries,
 		"request_timeout": cfg.RequestTimeout.String(), "max_parallel_requests": cfg.MaxParallel,
 	})
-	data := &providerData{client: client, apiKey: cfg.APIKey}
+	data := &providerData{client: client, apiKey: cfg.APIKey, reads: newSharedReads()}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }

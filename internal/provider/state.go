@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -13,31 +15,99 @@ import (
 // and set them as the raw state. Going through attr.Value models and
 // reflection costs about ten times the memory and time at 100,000 rows
 // (see `make bench`), and these lists are what the provider is for.
+//
+// buildState keeps that path safe: the object is built from the schema's
+// attribute types, so a key the schema lacks, a key the data source forgot,
+// or a value of the wrong type is a diagnostic naming the attribute, never
+// a panic inside tftypes.NewValue.
 
-// stateType is the Terraform object type of the data source's state, and
-// the object type of the elements of its list attribute listAttr.
-func stateType(ctx context.Context, state tfsdk.State, listAttr string) (tftypes.Object, tftypes.Object, diag.Diagnostics) {
+// stateValues are a data source's state values by attribute name. A zero
+// tftypes.Value (no type) stands for null: buildState gives it the
+// attribute's type.
+type stateValues map[string]tftypes.Value
+
+// stateObjectType is the Terraform object type of the state's schema.
+func stateObjectType(ctx context.Context, state tfsdk.State) (tftypes.Object, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	obj, ok := state.Schema.Type().TerraformType(ctx).(tftypes.Object)
 	if !ok {
-		diags.AddError("Unexpected Schema Type", "The data source schema is not an object. Please report this issue to the provider developers.")
-		return tftypes.Object{}, tftypes.Object{}, diags
+		diags.AddError("Unexpected Schema Type", "The data source schema is not an object. "+reportBug)
 	}
-	list, ok := obj.AttributeTypes[listAttr].(tftypes.List)
+	return obj, diags
+}
+
+// listElementObject is the object type of the elements of the list
+// attribute name.
+func listElementObject(obj tftypes.Object, name string) (tftypes.Object, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	list, ok := obj.AttributeTypes[name].(tftypes.List)
 	if !ok {
-		diags.AddError("Unexpected Schema Type", fmt.Sprintf("Attribute %s is not a list. Please report this issue to the provider developers.", listAttr))
-		return tftypes.Object{}, tftypes.Object{}, diags
+		diags.AddError("Unexpected Schema Type", fmt.Sprintf("Attribute %s is not a list. %s", name, reportBug))
+		return tftypes.Object{}, diags
 	}
 	elem, ok := list.ElementType.(tftypes.Object)
 	if !ok {
-		diags.AddError("Unexpected Schema Type", fmt.Sprintf("Attribute %s is not a list of objects. Please report this issue to the provider developers.", listAttr))
+		diags.AddError("Unexpected Schema Type", fmt.Sprintf("Attribute %s is not a list of objects. %s", name, reportBug))
 	}
-	return obj, elem, diags
+	return elem, diags
 }
 
-func tfString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+// buildState builds the state object of type obj from values: every
+// attribute of the schema must have a value (a zero tftypes.Value for
+// null), no other key may be present, and each value must be of its
+// attribute's type.
+func buildState(obj tftypes.Object, values stateValues) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var missing, unknown []string
+	for name := range obj.AttributeTypes {
+		if _, ok := values[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	for name := range values {
+		if _, ok := obj.AttributeTypes[name]; !ok {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		diags.AddError("Incomplete Data Source State",
+			fmt.Sprintf("The provider built no value for the attribute(s) %s of the schema. %s", strings.Join(missing, ", "), reportBug))
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		diags.AddError("Unexpected Data Source State",
+			fmt.Sprintf("The provider built values for %s, which the schema does not have. %s", strings.Join(unknown, ", "), reportBug))
+	}
+	if diags.HasError() {
+		return tftypes.Value{}, diags
+	}
+	attrs := make(map[string]tftypes.Value, len(values))
+	for name, typ := range obj.AttributeTypes {
+		v := values[name]
+		if v.Type() == nil {
+			v = tftypes.NewValue(typ, nil)
+		}
+		if !v.Type().Equal(typ) {
+			diags.AddError("Unexpected Data Source State",
+				fmt.Sprintf("The provider built attribute %s as %s; the schema says %s. %s", name, v.Type(), typ, reportBug))
+			continue
+		}
+		attrs[name] = v
+	}
+	if diags.HasError() {
+		return tftypes.Value{}, diags
+	}
+	if err := tftypes.ValidateValue(obj, attrs); err != nil {
+		diags.AddError("Unexpected Data Source State", "The state does not fit the schema: "+err.Error()+". "+reportBug)
+		return tftypes.Value{}, diags
+	}
+	return tftypes.NewValue(obj, attrs), diags
+}
 
-func tfNullString() tftypes.Value { return tftypes.NewValue(tftypes.String, nil) }
+const reportBug = "Please report this issue to the provider developers."
+
+func tfString(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
 
 func tfNumber(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, n) }
 

@@ -3,11 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -33,14 +36,15 @@ type whatsappBlockedUsersDataSource struct {
 // whatsappBlockedUsersModel is the configuration. The state, mostly large
 // lists, is built as Terraform values directly: see state.go.
 type whatsappBlockedUsersModel struct {
-	PhoneNumber  types.String  `tfsdk:"phone_number"`
-	APIVersion   types.String  `tfsdk:"api_version"`
-	PageSize     types.Int64   `tfsdk:"page_size"`
-	ID           types.String  `tfsdk:"id"`
-	Users        lazyListValue `tfsdk:"users"`
-	WAIDs        lazyListValue `tfsdk:"wa_ids"`
-	PhoneNumbers lazyListValue `tfsdk:"phone_numbers"`
-	Total        types.Int64   `tfsdk:"total"`
+	PhoneNumber  types.String   `tfsdk:"phone_number"`
+	APIVersion   types.String   `tfsdk:"api_version"`
+	PageSize     types.Int64    `tfsdk:"page_size"`
+	ID           types.String   `tfsdk:"id"`
+	Users        lazyListValue  `tfsdk:"users"`
+	WAIDs        lazyListValue  `tfsdk:"wa_ids"`
+	PhoneNumbers lazyListValue  `tfsdk:"phone_numbers"`
+	Total        types.Int64    `tfsdk:"total"`
+	Timeouts     timeouts.Value `tfsdk:"timeouts"`
 }
 
 // blockedUserObject is the element of `users`.
@@ -79,6 +83,9 @@ func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.
 			"reports that the blocklist changed while it was paged (Meta's error `139102`), the read starts " +
 			fmt.Sprintf("again from the first page, at most %d times. ", kaleyra.MaxBlocklistRestarts) +
 			"Meta caps one business number's blocklist at 64,000 users.\n\n" +
+			"Pages are read one after another: each page's `after` cursor is only known from the page before, " +
+			"so, unlike the contacts blocklist's offsets, they cannot be fetched in parallel.\n\n" +
+			sharedReadsDoc +
 			"The request goes to the pod's WhatsApp host (for the `SG` pod, `api.ap.kaleyra.io`), or to the " +
 			"provider's `base_url`.",
 		Attributes: map[string]schema.Attribute{
@@ -133,6 +140,7 @@ func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.
 				Computed:            true,
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": timeoutsBlock()},
 	}
 }
 
@@ -148,49 +156,95 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 	}
 	ctx = d.data.withSecretsMasked(ctx)
 
-	version := kaleyra.WhatsAppV2
+	apiVersion := kaleyra.WhatsAppV2 // as written, for the state
 	if !model.APIVersion.IsNull() {
-		version = model.APIVersion.ValueString()
+		apiVersion = model.APIVersion.ValueString()
 	}
+	version := strings.ToLower(apiVersion) // as sent
 	pageSize := int64(kaleyra.WhatsAppDefaultPageSize)
 	if !model.PageSize.IsNull() {
 		pageSize = model.PageSize.ValueInt64()
 	}
 	phone := model.PhoneNumber.ValueString()
-
-	users, stats, err := d.data.client.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{
-		PhoneNumber: phone, APIVersion: version, PageSize: int(pageSize),
-	})
+	timeout, timeoutName, err := readDeadline(ctx, model.Timeouts)
 	if err != nil {
-		addReadError(&resp.Diagnostics, readFailure{
-			summary:    "Unable to Read WhatsApp Blocked Users",
-			dataSource: "kaleyra_whatsapp_blocked_users",
-			subject:    fmt.Sprintf("the users blocked by business number %s (WhatsApp API %s)", phone, version),
-			apiVersion: version,
-		}, err)
+		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout", err.Error())
 		return
 	}
+	failure := readFailure{
+		summary:    "Unable to Read WhatsApp Blocked Users",
+		dataSource: "kaleyra_whatsapp_blocked_users",
+		subject:    fmt.Sprintf("the users blocked by business number %s (WhatsApp API %s)", phone, version),
+		apiVersion: version,
+	}
+
+	readCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	result, shared, err := shareRead(readCtx, d.data.reads, "whatsapp:"+version+":"+phone,
+		func(ctx context.Context) (whatsappResult, error) {
+			users, stats, err := d.data.client.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{
+				PhoneNumber: phone, APIVersion: version, PageSize: int(pageSize),
+			})
+			return whatsappResult{users: users, stats: stats}, err
+		})
+	switch {
+	case err != nil && readTimedOut(ctx, readCtx):
+		addReadTimeoutError(&resp.Diagnostics, failure, timeoutName)
+		return
+	case err != nil:
+		addReadError(&resp.Diagnostics, failure, err)
+		return
+	}
+	users, stats := result.users, result.stats
 	tflog.Info(ctx, "Read WhatsApp blocked users", map[string]any{
 		"pages": stats.Pages, "rows": stats.Rows, "users": len(users),
-		"restarts": stats.Restarts, "elapsed_ms": stats.Elapsed.Milliseconds(),
+		"restarts": stats.Restarts, "elapsed_ms": stats.Elapsed.Milliseconds(), "shared": shared,
 	})
 
-	stateType, userType, diags := stateType(ctx, resp.State, "users")
+	obj, diags := stateObjectType(ctx, resp.State)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	userType, diags := listElementObject(obj, "users")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeoutsValue, err := model.Timeouts.ToTerraformValue(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unexpected Configuration Value", "Converting `timeouts` failed: "+err.Error()+". "+reportBug)
+		return
+	}
+	state, diags := buildState(obj, whatsappState(userType, phone, apiVersion, pageSize, timeoutsValue, users))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.State.Raw = state
+}
+
+// whatsappResult is one read of a blocked-users list, shared by identical
+// queries: never modified once read.
+type whatsappResult struct {
+	users []kaleyra.BlockedUser
+	stats kaleyra.ListStats
+}
+
+// whatsappState maps a read to the state values; apiVersion is as written.
+func whatsappState(userType tftypes.Object, phone, apiVersion string, pageSize int64, timeouts tftypes.Value, users []kaleyra.BlockedUser) stateValues {
 	objects, ids, phones := blockedUserValues(userType, users)
-	resp.State.Raw = tftypes.NewValue(stateType, map[string]tftypes.Value{
+	return stateValues{
 		"phone_number":  tfString(phone),
-		"api_version":   tfString(version),
+		"api_version":   tfString(apiVersion),
 		"page_size":     tfNumber(pageSize),
+		"timeouts":      timeouts,
 		"id":            tfString(phone),
 		"users":         objects,
 		"wa_ids":        ids,
 		"phone_numbers": phones,
 		"total":         tfNumber(int64(len(users))),
-	})
+	}
 }
 
 // blockedUserValues maps sorted users to `users`, `wa_ids` and
