@@ -853,3 +853,49 @@ func copyExamples(src, dst string) error {
 		return os.WriteFile(target, data, 0o644)
 	})
 }
+
+func TestExamplesSharedReadsPerProviderConfiguration(t *testing.T) {
+	// Under the real CLI each provider configuration is its own provider
+	// process: identical reads of one configuration share one request, an
+	// alias with the very same arguments never shares it. (The in-process
+	// test harness serves every configuration from one server, so this
+	// runs the built provider.)
+	sb := startSandbox(t, sandbox.DefaultSeed(), sandbox.Options{})
+	ex := newExampleRun(t, "provider", sb)
+	ex.dir = t.TempDir()
+	config := `
+terraform {
+  required_providers {
+    kaleyra = { source = "kaleyra/kaleyra" }
+  }
+}
+
+provider "kaleyra" {}
+
+provider "kaleyra" {
+  alias = "other"
+}
+
+data "kaleyra_contacts_blocklisted" "a" {
+  mobiles = ["+919800000001", "+919800000002"]
+}
+
+data "kaleyra_contacts_blocklisted" "b" {
+  mobiles   = ["+919800000002", "+919800000001"]
+  page_size = 50
+}
+
+data "kaleyra_contacts_blocklisted" "other" {
+  provider = kaleyra.other
+  mobiles  = ["+919800000001", "+919800000002"]
+}
+`
+	if err := os.WriteFile(filepath.Join(ex.dir, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ex.terraform("plan", "-input=false", "-no-color")
+	reqs := sb.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("one plan made %d requests, want 2: one for the two identical reads of the default configuration, one for the alias", len(reqs))
+	}
+}

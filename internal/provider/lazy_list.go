@@ -57,6 +57,9 @@ func (t lazyListType) ValueFromTerraform(ctx context.Context, in tftypes.Value) 
 func (t lazyListType) ValueFromList(ctx context.Context, list basetypes.ListValue) (basetypes.ListValuable, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	raw, err := list.ToTerraformValue(ctx)
+	if err == nil && !raw.Type().Equal(t.TerraformType(ctx)) {
+		err = fmt.Errorf("expected %s, got %s", t.TerraformType(ctx), raw.Type())
+	}
 	if err != nil {
 		diags.AddError("List Conversion Error", err.Error())
 		return nil, diags
@@ -115,19 +118,11 @@ func (v lazyListValue) String() string {
 // something needs it.
 func (v lazyListValue) ToListValue(ctx context.Context) (basetypes.ListValue, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	raw, err := v.ToTerraformValue(ctx)
-	if err != nil {
-		diags.AddError("List Conversion Error", err.Error())
-		return basetypes.ListValue{}, diags
-	}
+	raw, _ := v.ToTerraformValue(ctx) // never fails
 	val, err := v.typ.ListType.ValueFromTerraform(ctx, raw)
 	if err != nil {
 		diags.AddError("List Conversion Error", err.Error())
 		return basetypes.ListValue{}, diags
 	}
-	list, ok := val.(basetypes.ListValue)
-	if !ok {
-		diags.AddError("List Conversion Error", fmt.Sprintf("unexpected %T", val))
-	}
-	return list, diags
+	return val.(basetypes.ListValue), diags // what ListType always makes
 }
