@@ -3,13 +3,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"runtime/debug"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/provider"
 )
@@ -26,6 +26,9 @@ var version = "dev"
 // RSS (make bench). It never fails a read: past it, the heap simply grows.
 const memoryLimit = 180 << 20
 
+// stopProfiling ends the profiles of a build with -tags pprof (main_pprof.go).
+var stopProfiling = func() {}
+
 func main() {
 	var debugMode bool
 	flag.BoolVar(&debugMode, "debug", false, "run the provider with support for debuggers like delve")
@@ -35,10 +38,21 @@ func main() {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/kaleyra/kaleyra",
-		Debug:   debugMode,
-	})
+	var opts []tf6server.ServeOpt
+	if debugMode {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	// The framework's server, with the provider's large-state path: see
+	// provider.ProtocolServer.
+	server := provider.ProtocolServer(provider.New(version)())
+	err := tf6server.Serve("registry.terraform.io/kaleyra/kaleyra", func() tfprotov6.ProviderServer {
+		s, err := server()
+		if err != nil {
+			log.Fatal(err.Error())
+		}
+		return s
+	}, opts...)
+	stopProfiling()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

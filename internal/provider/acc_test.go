@@ -25,7 +25,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -63,7 +62,7 @@ func testAccPreCheck(t *testing.T, inputs ...string) map[string]string {
 // testAccProviders serves the provider as released: real retry waits.
 func testAccProviders() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kaleyra": providerserver.NewProtocol6WithError(New("acctest")()),
+		"kaleyra": ProtocolServer(New("acctest")()),
 	}
 }
 

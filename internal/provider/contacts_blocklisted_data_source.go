@@ -233,7 +233,7 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.State.Raw = state
+	setState(ctx, &resp.State, state)
 }
 
 // contactsResult is one read of the blocklist, shared by identical

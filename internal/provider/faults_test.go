@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -33,7 +32,7 @@ const (
 // to the client configuration after the provider block.
 func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kaleyra": providerserver.NewProtocol6WithError(New("test", WithClientConfig(func(c *kaleyra.Config) {
+		"kaleyra": ProtocolServer(New("test", WithClientConfig(func(c *kaleyra.Config) {
 			fastRetries(c)
 			tune(c)
 		}))()),
@@ -449,7 +448,7 @@ func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
 func configuredServer(t *testing.T, attrs map[string]tftypes.Value) tfprotov6.ProviderServer {
 	t.Helper()
 	ctx := context.Background()
-	server, err := providerserver.NewProtocol6WithError(New("test", WithClientConfig(fastRetries))())()
+	server, err := ProtocolServer(New("test", WithClientConfig(fastRetries))())()
 	if err != nil {
 		t.Fatal(err)
 	}

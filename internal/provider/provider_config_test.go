@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -259,7 +258,7 @@ data "kaleyra_contacts_blocklisted" "test" {
 }
 
 func TestProvider_schemaMarksAPIKeySensitive(t *testing.T) {
-	server, err := providerserver.NewProtocol6WithError(New("test")())()
+	server, err := ProtocolServer(New("test")())()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
@@ -35,7 +34,7 @@ func fastRetries(c *kaleyra.Config) {
 // testProviders serves the provider in-process over protocol 6.
 func testProviders() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kaleyra": providerserver.NewProtocol6WithError(New("test", WithClientConfig(fastRetries))()),
+		"kaleyra": ProtocolServer(New("test", WithClientConfig(fastRetries))()),
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
@@ -225,7 +224,7 @@ type diagnosticsRecorder struct {
 }
 
 func (r *diagnosticsRecorder) providers() map[string]func() (tfprotov6.ProviderServer, error) {
-	factory := providerserver.NewProtocol6WithError(New("test", WithClientConfig(fastRetries))())
+	factory := ProtocolServer(New("test", WithClientConfig(fastRetries))())
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"kaleyra": func() (tfprotov6.ProviderServer, error) {
 			server, err := factory()

@@ -221,7 +221,7 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.State.Raw = state
+	setState(ctx, &resp.State, state)
 }
 
 // whatsappResult is one read of a blocked-users list, shared by identical
