@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math/big"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/provider"
 )
@@ -17,7 +17,33 @@ import (
 // Terraform would. It returns the encoded state and its type, undecoded:
 // decoding is Terraform's work, not the provider's (see StateTotal).
 func ProviderRead(ctx context.Context, baseURL, typeName string, attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, tftypes.Type, error) {
-	srv, err := providerserver.NewProtocol6WithError(provider.New("bench")())()
+	srv, schemas, err := configured(ctx, baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return readDataSource(ctx, srv, schemas, typeName, attrs)
+}
+
+// ProviderReads configures the provider once and reads the same data
+// source copies times at once, as Terraform reads identical data sources
+// of one configuration.
+func ProviderReads(ctx context.Context, baseURL, typeName string, attrs map[string]tftypes.Value, copies int) error {
+	srv, schemas, err := configured(ctx, baseURL)
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for range copies {
+		g.Go(func() error {
+			_, _, err := readDataSource(ctx, srv, schemas, typeName, attrs)
+			return err
+		})
+	}
+	return g.Wait()
+}
+
+func configured(ctx context.Context, baseURL string) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse, error) {
+	srv, err := provider.ProtocolServer(provider.New("bench")())()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,9 +66,10 @@ func ProviderRead(ctx context.Context, baseURL, typeName string, attrs map[strin
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := diagsErr(conf.Diagnostics); err != nil {
-		return nil, nil, err
-	}
+	return srv, schemas, diagsErr(conf.Diagnostics)
+}
+
+func readDataSource(ctx context.Context, srv tfprotov6.ProviderServer, schemas *tfprotov6.GetProviderSchemaResponse, typeName string, attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, tftypes.Type, error) {
 	dsSchema, ok := schemas.DataSourceSchemas[typeName]
 	if !ok {
 		return nil, nil, fmt.Errorf("no data source %s", typeName)

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -34,19 +35,46 @@ func WhatsAppClient(n, pageSize int) Scenario {
 	}
 }
 
-// ContactsWholeClient reads an n-row blocklist through the client. Offset
-// paging ends on a short page, so the floor is n/pageSize+1 sequential pages.
-func ContactsWholeClient(n, pageSize int) Scenario {
+// ContactsWholeClient reads an n-row blocklist through the client with
+// parallel pages in flight (1: one page after another). Its floor is the
+// SEQUENTIAL one, n/pageSize+1 pages one after another, so the ratio shows
+// what parallel paging saves.
+func ContactsWholeClient(n, pageSize, parallel int) Scenario {
 	return Scenario{
-		Name:  fmt.Sprintf("contacts whole list client (page %d)", pageSize),
+		Name:  fmt.Sprintf("contacts whole list client (page %d, parallel %d)", pageSize, parallel),
 		Seed:  ContactsSeed(n),
 		Floor: pagesFloor(n/pageSize + 1),
 		Read: func(ctx context.Context, baseURL string) (int, error) {
-			c, err := NewClient(baseURL, 0)
+			c, err := NewClient(baseURL, parallel)
 			if err != nil {
 				return 0, err
 			}
 			rows, _, err := c.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{PageSize: pageSize})
+			return len(rows), err
+		},
+	}
+}
+
+// ContactsRateLimited reads an n-row blocklist with 8 pages in flight
+// while the sandbox answers a burst of 429s (Retry-After: 1) to 16
+// requests from the tenth on: the adaptive limit halves, the retries wait,
+// the limit climbs back. Its floor is the parallel floor without the storm.
+func ContactsRateLimited(n int) Scenario {
+	seed := ContactsSeed(n)
+	seed.Faults = []sandbox.Fault{{API: "contacts", Skip: 10, Times: 16, Status: 429, RetryAfter: "1"}}
+	return Scenario{
+		Name:  "contacts whole list, 429 storm (parallel 8)",
+		Seed:  seed,
+		Floor: func(latency time.Duration) time.Duration { return latency * time.Duration(1+ceilDiv(n/100, 8)) },
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			c, err := kaleyra.New(kaleyra.Config{
+				SID: SID, APIKey: APIKey, BaseURL: baseURL, MaxParallel: 8, MaxRetries: 8,
+				RetryWaitMin: 50 * time.Millisecond, UserAgent: "terraform-provider-kaleyra/bench",
+			})
+			if err != nil {
+				return 0, err
+			}
+			rows, _, err := c.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{})
 			return len(rows), err
 		},
 	}
@@ -100,6 +128,21 @@ func ContactsProvider(n int) Scenario {
 		Read: func(ctx context.Context, baseURL string) (int, error) {
 			_, _, err := ProviderRead(ctx, baseURL, "kaleyra_contacts_blocklisted", nil)
 			return n, err
+		},
+	}
+}
+
+// ContactsIdenticalReads reads the whole n-row blocklist through five data
+// sources of one provider configuration at once, as a configuration that
+// reads the same list in several places does: they share one read. Its
+// floor is one sequential read's.
+func ContactsIdenticalReads(n int) Scenario {
+	return Scenario{
+		Name:  "contacts whole list, 5 identical data sources",
+		Seed:  ContactsSeed(n),
+		Floor: pagesFloor(n/kaleyra.ContactsDefaultPageSize + 1),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			return n, ProviderReads(ctx, baseURL, "kaleyra_contacts_blocklisted", nil, 5)
 		},
 	}
 }
