@@ -54,19 +54,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 mkdir -p "$work/bin" "$work/plugins"
-# Terraform uses the local build instead of the registry: no terraform init.
-cat >"$work/terraformrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "kaleyra/kaleyra" = "$work/plugins"
-  }
-  direct {}
-}
-EOF
-
 # Only this script's settings reach Terraform and the provider.
 unset KALEYRA_POD KALEYRA_BASE_URL TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply TF_DATA_DIR TF_WORKSPACE TF_LOG
-export TF_CLI_CONFIG_FILE="$work/terraformrc"
+export TF_CLI_CONFIG_FILE="$work/plugins/terraformrc"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 export KALEYRA_SID=$demo_sid KALEYRA_API_KEY=$demo_key
 
@@ -77,7 +67,9 @@ terraform version | sed -n 1p
 section "build the provider and the sandbox"
 (
   cd "$repo"
-  go build -trimpath -ldflags "-X main.version=demo" -o "$work/plugins/terraform-provider-kaleyra" .
+  # The provider, and a CLI configuration whose dev_overrides install it
+  # (Terraform uses the local build instead of the registry: no terraform init).
+  go run ./internal/testutil/cmd/dev-provider -dir "$work/plugins" -version demo >/dev/null
   go build -trimpath -o "$work/bin/kaleyra-sandbox" ./internal/sandbox/cmd/kaleyra-sandbox
 )
 echo "built into $work"

@@ -2,14 +2,13 @@ package benchmark
 
 import (
 	"context"
-	"fmt"
-	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/provider"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 // ProviderRead configures the provider for the sandbox at baseURL and reads
@@ -47,46 +46,23 @@ func configured(ctx context.Context, baseURL string) (tfprotov6.ProviderServer, 
 	if err != nil {
 		return nil, nil, err
 	}
-	schemas, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := diagsErr(schemas.Diagnostics); err != nil {
-		return nil, nil, err
-	}
-	provCfg, err := dynamicValue(schemas.Provider.ValueType(), map[string]tftypes.Value{
+	schemas, err := testutil.Configure(ctx, srv, map[string]tftypes.Value{
 		"sid":      tftypes.NewValue(tftypes.String, SID),
 		"api_key":  tftypes.NewValue(tftypes.String, APIKey),
 		"base_url": tftypes.NewValue(tftypes.String, baseURL),
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	conf, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "bench", Config: &provCfg})
-	if err != nil {
-		return nil, nil, err
-	}
-	return srv, schemas, diagsErr(conf.Diagnostics)
+	return srv, schemas, err
 }
 
 func readDataSource(ctx context.Context, srv tfprotov6.ProviderServer, schemas *tfprotov6.GetProviderSchemaResponse, typeName string, attrs map[string]tftypes.Value) (*tfprotov6.DynamicValue, tftypes.Type, error) {
-	dsSchema, ok := schemas.DataSourceSchemas[typeName]
-	if !ok {
-		return nil, nil, fmt.Errorf("no data source %s", typeName)
-	}
-	dsType := dsSchema.ValueType()
-	dsCfg, err := dynamicValue(dsType, attrs)
+	read, err := testutil.ReadDataSource(ctx, srv, schemas, typeName, attrs)
 	if err != nil {
 		return nil, nil, err
 	}
-	read, err := srv.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: typeName, Config: &dsCfg})
-	if err != nil {
+	if err := testutil.DiagnosticsError(read.Diagnostics); err != nil {
 		return nil, nil, err
 	}
-	if err := diagsErr(read.Diagnostics); err != nil {
-		return nil, nil, err
-	}
-	return read.State, dsType, nil
+	return read.State, schemas.DataSourceSchemas[typeName].ValueType(), nil
 }
 
 // StateTotal decodes a data source state and returns its total.
@@ -99,37 +75,6 @@ func StateTotal(state *tfprotov6.DynamicValue, typ tftypes.Type) (int, error) {
 	if err := decoded.As(&obj); err != nil {
 		return 0, err
 	}
-	var total big.Float
-	if err := obj["total"].As(&total); err != nil {
-		return 0, err
-	}
-	n, _ := total.Int64()
-	return int(n), nil
-}
-
-// dynamicValue encodes an object of typ with attrs set and every other
-// attribute null.
-func dynamicValue(typ tftypes.Type, attrs map[string]tftypes.Value) (tfprotov6.DynamicValue, error) {
-	obj, ok := typ.(tftypes.Object)
-	if !ok {
-		return tfprotov6.DynamicValue{}, fmt.Errorf("schema type %s is not an object", typ)
-	}
-	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
-	for name, t := range obj.AttributeTypes {
-		if v, ok := attrs[name]; ok {
-			vals[name] = v
-		} else {
-			vals[name] = tftypes.NewValue(t, nil)
-		}
-	}
-	return tfprotov6.NewDynamicValue(obj, tftypes.NewValue(obj, vals))
-}
-
-func diagsErr(diags []*tfprotov6.Diagnostic) error {
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			return fmt.Errorf("%s: %s", d.Summary, d.Detail)
-		}
-	}
-	return nil
+	n, err := testutil.Int64(obj["total"])
+	return int(n), err
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 // ApplyResult is one `terraform apply` of a configuration that reads a data
@@ -37,22 +38,13 @@ func (r ApplyResult) CLIShare() time.Duration { return r.Wall - r.ProviderRead }
 
 // BuildProvider builds the provider binary into dir from the module at root.
 func BuildProvider(ctx context.Context, root, dir string) error {
-	return buildAs(ctx, root, dir, ".")
+	return testutil.BuildProvider(ctx, root, dir, ".", "")
 }
 
 // BuildMinimalProvider builds cmd/minimal-provider, the yardstick of the
 // end-to-end benchmark, as terraform-provider-kaleyra into dir.
 func BuildMinimalProvider(ctx context.Context, root, dir string) error {
-	return buildAs(ctx, root, dir, "./internal/benchmark/cmd/minimal-provider")
-}
-
-func buildAs(ctx context.Context, root, dir, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, "terraform-provider-kaleyra"), pkg)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the provider: %w\n%s", err, out)
-	}
-	return nil
+	return testutil.BuildProvider(ctx, root, dir, "./internal/benchmark/cmd/minimal-provider", "")
 }
 
 // Apply runs `terraform apply` in a fresh directory under work with the
@@ -71,13 +63,7 @@ func Apply(ctx context.Context, work, pluginDir, scenario string, seed sandbox.S
 		return ApplyResult{}, err
 	}
 	cliConfig := filepath.Join(dir, "terraformrc")
-	if err := os.WriteFile(cliConfig, fmt.Appendf(nil, `provider_installation {
-  dev_overrides {
-    "kaleyra/kaleyra" = %q
-  }
-  direct {}
-}
-`, pluginDir), 0o600); err != nil {
+	if err := testutil.WriteCLIConfig(cliConfig, pluginDir); err != nil {
 		return ApplyResult{}, err
 	}
 	config := fmt.Sprintf(`terraform {
@@ -114,7 +100,7 @@ output "total" {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 
-	stopRSS := watchRSS(filepath.Join(pluginDir, "terraform-provider-kaleyra"))
+	stopRSS := watchRSS(filepath.Join(pluginDir, testutil.ProviderBinary()))
 	start := time.Now()
 	err = cmd.Run()
 	wall := time.Since(start)

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/benchmark"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 func main() {
@@ -155,7 +155,7 @@ type target struct {
 
 func endToEnd() []target {
 	ctx := context.Background()
-	root, err := moduleRoot()
+	root, err := testutil.ModuleRoot()
 	if err != nil {
 		fatal(err)
 	}
@@ -287,18 +287,6 @@ func parseSizes(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", fmt.Errorf("run kaleyra-bench inside the provider's module")
-	}
-	return filepath.Dir(mod), nil
 }
 
 func fatal(err error) {
