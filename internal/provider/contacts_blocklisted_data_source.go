@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -177,32 +176,19 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 			return
 		}
 	}
-	timeout, timeoutName, err := readDeadline(ctx, model.Timeouts)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout", err.Error())
-		return
-	}
 	failure := readFailure{
 		summary:    "Unable to Read Contacts Blocklist",
 		dataSource: "kaleyra_contacts_blocklisted",
 		subject:    contactsSubject(channel, mobiles),
 	}
-
-	readCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	result, shared, err := shareRead(readCtx, d.data.reads, "contacts:"+contactsQueryID(channel, mobiles),
+	result, shared, ok := timedSharedRead(ctx, d.data, "contacts:"+contactsQueryID(channel, mobiles), model.Timeouts, failure, &resp.Diagnostics,
 		func(ctx context.Context) (contactsResult, error) {
 			rows, stats, err := d.data.client.ContactsBlocklisted(ctx, kaleyra.ContactsListRequest{
 				Channel: channel, Mobiles: mobiles, PageSize: int(pageSize),
 			})
 			return contactsResult{rows: rows, stats: stats}, err
 		})
-	switch {
-	case err != nil && readTimedOut(ctx, readCtx):
-		addReadTimeoutError(&resp.Diagnostics, failure, timeoutName)
-		return
-	case err != nil:
-		addReadError(&resp.Diagnostics, failure, err)
+	if !ok {
 		return
 	}
 	rows, stats := result.rows, result.stats
@@ -211,29 +197,17 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 		"elapsed_ms": stats.Elapsed.Milliseconds(), "shared": shared,
 	})
 
-	obj, diags := stateObjectType(ctx, resp.State)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	contactType, diags := listElementObject(obj, "contacts")
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	configured := make(stateValues, 3)
 	for name, v := range map[string]attr.Value{"channel": model.Channel, "mobiles": model.Mobiles, "timeouts": model.Timeouts} {
+		var err error
 		if configured[name], err = v.ToTerraformValue(ctx); err != nil {
 			resp.Diagnostics.AddError("Unexpected Configuration Value", fmt.Sprintf("Converting `%s` failed: %s. %s", name, err, reportBug))
 			return
 		}
 	}
-	state, diags := buildState(obj, contactsState(contactType, configured, channel, mobiles, pageSize, rows))
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setState(ctx, &resp.State, state)
+	resp.Diagnostics.Append(setLargeState(ctx, &resp.State, "contacts", func(contactType tftypes.Object) stateValues {
+		return contactsState(contactType, configured, channel, mobiles, pageSize, rows)
+	})...)
 }
 
 // contactsResult is one read of the blocklist, shared by identical

@@ -114,3 +114,22 @@ func tfNumber(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, n
 func tfList(elem tftypes.Type, values []tftypes.Value) tftypes.Value {
 	return tftypes.NewValue(tftypes.List{ElementType: elem}, values)
 }
+
+// setLargeState builds a data source's state from the schema of state
+// (values gets the element object type of its list attribute listAttr)
+// and sets it: see buildState and setState.
+func setLargeState(ctx context.Context, state *tfsdk.State, listAttr string, values func(elem tftypes.Object) stateValues) diag.Diagnostics {
+	obj, diags := stateObjectType(ctx, *state)
+	if diags.HasError() {
+		return diags
+	}
+	elem, diags := listElementObject(obj, listAttr)
+	if diags.HasError() {
+		return diags
+	}
+	value, diags := buildState(obj, values(elem))
+	if !diags.HasError() {
+		setState(ctx, state, value)
+	}
+	return diags
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -70,4 +72,31 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// timedSharedRead runs a data source's read: bounded by its read timeout
+// (t, or the default), shared with identical reads of this provider
+// configuration under key, and any failure reported as one diagnostic. ok
+// is false when it failed; shared tells whether another data source's read
+// was used.
+func timedSharedRead[T any](ctx context.Context, data *providerData, key string, t timeouts.Value, failure readFailure,
+	diags *diag.Diagnostics, read func(context.Context) (T, error),
+) (result T, shared, ok bool) {
+	timeout, timeoutName, err := readDeadline(ctx, t)
+	if err != nil {
+		diags.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout", err.Error())
+		return result, false, false
+	}
+	readCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	result, shared, err = shareRead(readCtx, data.reads, key, read)
+	switch {
+	case err != nil && readTimedOut(ctx, readCtx):
+		addReadTimeoutError(diags, failure, timeoutName)
+		return result, shared, false
+	case err != nil:
+		addReadError(diags, failure, err)
+		return result, shared, false
+	}
+	return result, shared, true
 }

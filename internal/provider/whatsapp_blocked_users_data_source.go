@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -166,33 +165,20 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 		pageSize = model.PageSize.ValueInt64()
 	}
 	phone := model.PhoneNumber.ValueString()
-	timeout, timeoutName, err := readDeadline(ctx, model.Timeouts)
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout", err.Error())
-		return
-	}
 	failure := readFailure{
 		summary:    "Unable to Read WhatsApp Blocked Users",
 		dataSource: "kaleyra_whatsapp_blocked_users",
 		subject:    fmt.Sprintf("the users blocked by business number %s (WhatsApp API %s)", phone, version),
 		apiVersion: version,
 	}
-
-	readCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	result, shared, err := shareRead(readCtx, d.data.reads, "whatsapp:"+version+":"+phone,
+	result, shared, ok := timedSharedRead(ctx, d.data, "whatsapp:"+version+":"+phone, model.Timeouts, failure, &resp.Diagnostics,
 		func(ctx context.Context) (whatsappResult, error) {
 			users, stats, err := d.data.client.WhatsAppBlockedUsers(ctx, kaleyra.WhatsAppListRequest{
 				PhoneNumber: phone, APIVersion: version, PageSize: int(pageSize),
 			})
 			return whatsappResult{users: users, stats: stats}, err
 		})
-	switch {
-	case err != nil && readTimedOut(ctx, readCtx):
-		addReadTimeoutError(&resp.Diagnostics, failure, timeoutName)
-		return
-	case err != nil:
-		addReadError(&resp.Diagnostics, failure, err)
+	if !ok {
 		return
 	}
 	users, stats := result.users, result.stats
@@ -201,27 +187,14 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 		"restarts": stats.Restarts, "elapsed_ms": stats.Elapsed.Milliseconds(), "shared": shared,
 	})
 
-	obj, diags := stateObjectType(ctx, resp.State)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	userType, diags := listElementObject(obj, "users")
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	timeoutsValue, err := model.Timeouts.ToTerraformValue(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Unexpected Configuration Value", "Converting `timeouts` failed: "+err.Error()+". "+reportBug)
 		return
 	}
-	state, diags := buildState(obj, whatsappState(userType, phone, apiVersion, pageSize, timeoutsValue, users))
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setState(ctx, &resp.State, state)
+	resp.Diagnostics.Append(setLargeState(ctx, &resp.State, "users", func(userType tftypes.Object) stateValues {
+		return whatsappState(userType, phone, apiVersion, pageSize, timeoutsValue, users)
+	})...)
 }
 
 // whatsappResult is one read of a blocked-users list, shared by identical
