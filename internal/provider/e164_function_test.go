@@ -2,8 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +15,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
 // e164Types are every libphonenumber number type with example numbers.
@@ -243,4 +253,191 @@ func TestE164_definition(t *testing.T) {
 	if !slices.Equal(names, []string{"number", "default_region"}) {
 		t.Errorf("parameters %q", names)
 	}
+}
+
+// e164Call is an output holding provider::kaleyra::e164(number, region),
+// each argument an HCL expression.
+func e164Call(name, number, region string) string {
+	return fmt.Sprintf(`
+output %[1]q {
+  value = provider::kaleyra::e164(%[2]s, %[3]s)
+}
+`, name, number, region)
+}
+
+// Provider-defined functions exist from Terraform 1.8 on.
+var functionVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)}
+
+// TestE164Function_convertsNumbersAsWritten calls the function from HCL,
+// with no provider configuration: it needs none.
+func TestE164Function_convertsNumbersAsWritten(t *testing.T) {
+	clearKaleyraEnv(t)
+	q := strconv.Quote
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		TerraformVersionChecks:   functionVersions,
+		Steps: []resource.TestStep{
+			{
+				Config: e164Call("international", q("+91 98765-43210"), q("")) +
+					e164Call("national", q("098765 43210"), q("IN")) +
+					e164Call("us", q("(415) 555-0123"), q("US")) +
+					e164Call("lower_case_region", q("98765 43210"), q("in")),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownOutputValue("international", knownvalue.StringExact("+919876543210")),
+					statecheck.ExpectKnownOutputValue("national", knownvalue.StringExact("+919876543210")),
+					statecheck.ExpectKnownOutputValue("us", knownvalue.StringExact("+14155550123")),
+					statecheck.ExpectKnownOutputValue("lower_case_region", knownvalue.StringExact("+919876543210")),
+				},
+			},
+			{
+				Config:      e164Call("short", q("12345"), q("IN")),
+				ExpectError: errorLike(`Invalid value for "number" parameter: "12345" is not a valid phone number: it is too short for IN (+91).`),
+			},
+			{
+				Config:      e164Call("no_plus", q("98765 43210"), q("")),
+				ExpectError: errorLike(`Invalid value for "number" parameter: "98765 43210" is not a phone number: it does not start with "+"`),
+			},
+			{
+				Config:      e164Call("region", q("098765 43210"), q("India")),
+				ExpectError: errorLike(`Invalid value for "default_region" parameter: "India" is not a region code`, `ISO 3166-1 alpha-2`),
+			},
+			{
+				Config:      e164Call("null", "null", q("IN")),
+				ExpectError: errorLike(`Invalid value for "number" parameter: argument must not be null.`),
+			},
+		},
+	})
+}
+
+// TestE164Function_unknownUntilApply: an argument known only at apply
+// makes the result unknown in the plan, and right after apply.
+func TestE164Function_unknownUntilApply(t *testing.T) {
+	clearKaleyraEnv(t)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		TerraformVersionChecks:   functionVersions,
+		Steps: []resource.TestStep{{
+			Config: `
+resource "terraform_data" "number" {
+  input = "098765 43210"
+}
+` + e164Call("number", "terraform_data.number.output", strconv.Quote("IN")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{plancheck.ExpectUnknownOutputValue("number")},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("number", knownvalue.StringExact("+919876543210")),
+			},
+		}},
+	})
+}
+
+// TestE164Function_feedsContactsLookup normalises an on-call list written
+// every which way and looks the results up: the data source reads exactly
+// the converted numbers, and `blocked` is keyed by them.
+func TestE164Function_feedsContactsLookup(t *testing.T) {
+	const (
+		blocked    = "+919812345678"
+		smsOnly    = "+918023456789"
+		clean      = "+919876500001"
+		cleanUS    = "+14155550100"
+		blockedUSA = "+12125550199"
+	)
+	sb := startSandbox(t, testAccount(nil, []sandbox.BlocklistEntry{
+		{Mobile: blocked, Channel: "sms"}, {Mobile: blocked, Channel: "voice"},
+		{Mobile: smsOnly, Channel: "sms"}, {Mobile: blockedUSA, Channel: "voice"},
+	}), sandbox.Options{})
+
+	config := providerConfig(sb.URL()) + `
+locals {
+  on_call = [
+    { name = "asha",  number = "+91 98123-45678", region = "" },
+    { name = "bala",  number = "080 2345 6789",   region = "in" },
+    { name = "chen",  number = "098765 00001",    region = "IN" },
+    { name = "dana",  number = "(415) 555-0100",  region = "US" },
+    { name = "ravi",  number = "+91 98123 45678", region = "IN" },
+  ]
+  numbers = { for p in local.on_call : p.name => provider::kaleyra::e164(p.number, p.region) }
+}
+
+data "kaleyra_contacts_blocklisted" "sms" {
+  channel = "sms"
+  mobiles = values(local.numbers)
+}
+
+data "kaleyra_contacts_blocklisted" "voice" {
+  channel = "voice"
+  mobiles = [for name in sort(keys(local.numbers)) : local.numbers[name]]
+}
+
+output "numbers" {
+  value = local.numbers
+}
+
+output "blocked_on_sms" {
+  value = sort([for name, number in local.numbers : name if data.kaleyra_contacts_blocklisted.sms.blocked[number]])
+}
+`
+	blockedMap := func(blockedNumbers ...string) knownvalue.Check {
+		m := map[string]knownvalue.Check{}
+		for _, n := range []string{blocked, smsOnly, clean, cleanUS} {
+			m[n] = knownvalue.Bool(slices.Contains(blockedNumbers, n))
+		}
+		return knownvalue.MapExact(m)
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		TerraformVersionChecks:   functionVersions,
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownOutputValue("numbers", knownvalue.MapExact(map[string]knownvalue.Check{
+					"asha": knownvalue.StringExact(blocked),
+					"bala": knownvalue.StringExact(smsOnly),
+					"chen": knownvalue.StringExact(clean),
+					"dana": knownvalue.StringExact(cleanUS),
+					"ravi": knownvalue.StringExact(blocked),
+				})),
+				statecheck.ExpectKnownValue("data.kaleyra_contacts_blocklisted.sms", tfjsonpath.New("blocked"), blockedMap(blocked, smsOnly)),
+				statecheck.ExpectKnownValue("data.kaleyra_contacts_blocklisted.voice", tfjsonpath.New("blocked"), blockedMap(blocked)),
+				statecheck.ExpectKnownOutputValue("blocked_on_sms", knownvalue.ListExact(stringChecks([]string{"asha", "bala", "ravi"}))),
+			},
+		}},
+	})
+
+	// Only the converted numbers were asked for.
+	for _, r := range sb.Requests() {
+		for _, m := range r.Mobiles {
+			if !slices.Contains([]string{blocked, smsOnly, clean, cleanUS}, m) {
+				t.Errorf("the lookup asked for %q", m)
+			}
+		}
+	}
+	expectRequests(t, sb)
+}
+
+// TestValidation_e164ErrorPointsAtTheFunction: a number written for people
+// fails the data sources' validation at plan, with the hint, under every
+// Terraform version.
+func TestValidation_e164ErrorPointsAtTheFunction(t *testing.T) {
+	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config:   validationContactsConfig(sb.URL(), `mobiles = ["+919876543210", "098765 43210"]`),
+				PlanOnly: true,
+				ExpectError: errorLike("Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number",
+					`got: 098765 43210. It looks like a national or formatted number: provider::kaleyra::e164(value, "IN") converts it`,
+					"(Terraform 1.8 or later, OpenTofu 1.7 or later)."),
+			},
+			{
+				Config:   validationWhatsappConfig(sb.URL(), `phone_number = "+91 98765-43210"`),
+				PlanOnly: true,
+				ExpectError: errorLike("Attribute phone_number must be an E.164 number",
+					`got: +91 98765-43210. It looks like a formatted number: provider::kaleyra::e164(value, "") converts it`),
+			},
+		},
+	})
+	noRequestsSent(t, sb)
 }
