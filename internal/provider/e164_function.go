@@ -44,7 +44,7 @@ func (f *e164Function) Definition(_ context.Context, _ function.DefinitionReques
 			"value and says why; so is a number with an extension, which E.164 cannot carry. The result is " +
 			"always accepted by `kaleyra_contacts_blocklisted`'s `mobiles` and " +
 			"`kaleyra_whatsapp_blocked_users`' `phone_number`: the few valid numbers whose E.164 form has " +
-			"fewer than 8 digits (some small territories, such as Niue's `+683 4002`) are errors too.\n\n" +
+			"fewer than 8 digits (some small territories, such as Niue's `+683 7012`) are errors too.\n\n" +
 			"Provider-defined functions need Terraform 1.8 or later, or OpenTofu 1.7 or later. The function " +
 			"works without any provider configuration: it makes no API call.",
 		Parameters: []function.Parameter{

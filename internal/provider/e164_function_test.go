@@ -195,6 +195,7 @@ func TestE164_run(t *testing.T) {
 		{number: "098765 43210", region: "India", arg: 1, error: `"India" is not a region code`},
 		{number: "098765 43210", region: "ın", arg: 1, error: `"ın" is not a region code`},
 		{number: "098765 43210", region: "001", arg: 1, error: `"001" is not a region code`},
+		{number: "020 7946 0958", region: "UK", arg: 1, error: `"UK" is not a region code`},
 		{number: "098765 43210", region: " IN", arg: 1, error: `" IN" is not a region code`},
 	}
 	for _, tc := range cases {
