@@ -97,7 +97,15 @@ func numberError(format string, args ...any) *e164Error {
 // region is an ISO 3166-1 alpha-2 code, any case, used when number has no
 // '+'; "" requires the '+'. The result always matches the data sources'
 // E.164 pattern.
-func toE164(number, region string) (string, *e164Error) {
+func toE164(number, region string) (result string, failure *e164Error) {
+	defer func() {
+		// libphonenumber has panicked on malformed input before (fixed in
+		// v1.8.1); a panic here would take the provider down mid-plan.
+		if r := recover(); r != nil {
+			result, failure = "", numberError("%q could not be read: libphonenumber failed (%v); please report this "+
+				"as a bug of the Kaleyra provider", number, r)
+		}
+	}()
 	region, ok := parseRegion(region)
 	if !ok {
 		return "", &e164Error{arg: e164ArgRegion, reason: fmt.Sprintf("%q is not a region code libphonenumber knows: expected an "+
@@ -108,7 +116,7 @@ func toE164(number, region string) (string, *e164Error) {
 		return "", numberError("%q is not a phone number: it is empty", number)
 	}
 
-	parsed, err := phonenumbers.ParseAndKeepRawInput(number, region)
+	parsed, err := parsePhoneNumber(number, region)
 	if err != nil {
 		return "", numberError("%q is not a phone number: %s", number, parseFailure(err, number, region))
 	}
@@ -118,7 +126,7 @@ func toE164(number, region string) (string, *e164Error) {
 	if !phonenumbers.IsValidNumber(parsed) {
 		return "", numberError("%q is not a valid phone number: %s", number, invalidReason(parsed, region))
 	}
-	result := phonenumbers.Format(parsed, phonenumbers.E164)
+	result = phonenumbers.Format(parsed, phonenumbers.E164)
 	if !e164.MatchString(result) {
 		// Valid for libphonenumber, but outside the 8 to 15 digits the data
 		// sources accept (a few small territories have 7-digit numbers).
@@ -127,6 +135,10 @@ func toE164(number, region string) (string, *e164Error) {
 	}
 	return result, nil
 }
+
+// parsePhoneNumber is libphonenumber's parser; it keeps how the country
+// code was given, which numberPlace reads. A test replaces it.
+var parsePhoneNumber = phonenumbers.ParseAndKeepRawInput
 
 // parseRegion upper-cases an ISO 3166-1 alpha-2 code and reports whether
 // libphonenumber has metadata for it; "" is valid and stays "".
