@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
@@ -59,6 +61,8 @@ var exampleDirs = []string{
 	"use-cases/policy-check",
 	"use-cases/drift-report",
 	"use-cases/for-each",
+	"use-cases/normalise-numbers",
+	"functions/e164",
 	"demo",
 }
 
@@ -84,6 +88,9 @@ func TestExamplesValidate(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
+			if usesProviderFunctions(t, dir) {
+				skipWithoutProviderFunctions(t)
+			}
 			ex := newExampleRun(t, dir, nil)
 			ex.terraform("get") // installs local modules; offline
 			var result struct {
@@ -112,10 +119,31 @@ func TestExamplesRegistryLayout(t *testing.T) {
 			t.Errorf("data source %s has no registry example: %v", resp.TypeName, err)
 		}
 	}
+	for _, newFunction := range providerFunctions() {
+		var resp function.MetadataResponse
+		newFunction().Metadata(context.Background(), function.MetadataRequest{}, &resp)
+		path := filepath.Join(examplesRoot(t), "functions", resp.Name, "function.tf")
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("function %s has no registry example: %v", resp.Name, err)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(examplesRoot(t), "provider", "provider.tf")); err != nil {
 		t.Errorf("the provider has no registry example: %v", err)
 	}
 }
+
+// providerFunctions are the provider's functions.
+func providerFunctions() []func() function.Function {
+	p, ok := New("test")().(provider.ProviderWithFunctions)
+	if !ok {
+		return nil
+	}
+	return p.Functions(context.Background())
+}
+
+// functionArgumentLine is an argument line of a tfplugindocs function page:
+// "1. `name` (Type) Description".
+var functionArgumentLine = regexp.MustCompile("^1\\. `([a-z0-9_]+)` \\(([^)]*)\\)(.*)$")
 
 // schemaLine is an attribute line of a tfplugindocs schema section:
 // "- `name` (Type) Description".
@@ -157,6 +185,32 @@ func TestExamplesDocsDescribeEverything(t *testing.T) {
 		}
 		if attributes == 0 {
 			t.Errorf("docs/%s lists no attributes", page)
+		}
+	}
+
+	for _, newFunction := range providerFunctions() {
+		var resp function.MetadataResponse
+		newFunction().Metadata(context.Background(), function.MetadataRequest{}, &resp)
+		page := filepath.Join("functions", resp.Name+".md")
+		data, err := os.ReadFile(filepath.Join(docs, page))
+		if err != nil {
+			t.Errorf("%v: run make docs", err)
+			continue
+		}
+		text := string(data)
+		if !strings.Contains(text, "## Example Usage\n\n```terraform\n") || !strings.Contains(text, "## Signature\n") {
+			t.Errorf("docs/%s has no example or no signature", page)
+		}
+		var def function.DefinitionResponse
+		newFunction().Definition(context.Background(), function.DefinitionRequest{}, &def)
+		described := 0
+		for _, line := range strings.Split(text, "\n") {
+			if m := functionArgumentLine.FindStringSubmatch(line); m != nil && len(strings.TrimSpace(m[3])) >= 10 {
+				described++
+			}
+		}
+		if described != len(def.Definition.Parameters) {
+			t.Errorf("docs/%s describes %d arguments, want all %d", page, described, len(def.Definition.Parameters))
 		}
 	}
 }
@@ -436,6 +490,103 @@ func TestExamplesForEach(t *testing.T) {
 	if got := plannedChanges(stream); !maps.Equal(got, want) {
 		t.Errorf("planned changes: got %v, want %v", got, want)
 	}
+}
+
+func TestExamplesFunctionsApply(t *testing.T) {
+	skipWithoutProviderFunctions(t)
+	sb := startSandbox(t, sandbox.DefaultSeed(), sandbox.Options{})
+
+	ex := newExampleRun(t, "functions/e164", sb)
+	if diags := ex.apply(); len(diags) > 0 {
+		t.Errorf("the e164 example reported: %+v", diags)
+	}
+	ex.expectOutput("written_internationally", "+919876543210")
+	ex.expectOutput("written_in_india", "+919876543210")
+	ex.expectOutput("written_in_the_us", "+14155550123")
+	ex.expectOutput("on_call_blocked", map[string]bool{demoEverywhere: true, demoSMSOnly: true, demoClean: false})
+}
+
+func TestExamplesNormaliseNumbers(t *testing.T) {
+	skipWithoutProviderFunctions(t)
+	sb := startSandbox(t, sandbox.DefaultSeed(), sandbox.Options{})
+	const example = "use-cases/normalise-numbers"
+	// The demo seed's numbers as people write them.
+	const (
+		everywhere = "+91 98123-45678" // demoEverywhere
+		smsOnly    = "080 2345 6789"   // demoSMSOnly
+		clean      = "098765 00001"    // demoClean
+		cleanUS    = "+1 (415) 555-0100"
+	)
+
+	t.Run("reachable numbers pass", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		ex.setVars(map[string]any{"on_call": map[string]string{"chen": clean, "dana": cleanUS}})
+		if diags := ex.apply(); len(diags) > 0 {
+			t.Errorf("a passing rota reported: %+v", diags)
+		}
+		ex.expectOutput("numbers", map[string]string{"chen": demoClean, "dana": demoCleanToo})
+		ex.expectOutput("unreachable", map[string]string{})
+	})
+
+	t.Run("a blocklisted number stops the plan", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		ex.setVars(map[string]any{"on_call": map[string]string{"asha": everywhere, "chen": clean}})
+		why := "1 of 2 people on call are blocklisted: asha (" + demoEverywhere + ")."
+		expectDiagnostics(t, ex.planFails(),
+			tfDiagnostic{Severity: "warning", Summary: "Check block assertion failed", Detail: why},
+			tfDiagnostic{Severity: "error", Summary: "Module output value precondition failed", Detail: strings.TrimSuffix(why, ".") + ". Unblock them, or change the rota."},
+		)
+	})
+
+	t.Run("only the chosen channel counts", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		ex.setVars(map[string]any{"on_call": map[string]string{"bala": smsOnly}, "channel": "voice"})
+		if diags := ex.apply(); len(diags) > 0 {
+			t.Errorf("an SMS-only number failed the voice blocklist: %+v", diags)
+		}
+		ex.expectOutput("numbers", map[string]string{"bala": demoSMSOnly})
+
+		ex.setVars(map[string]any{"on_call": map[string]string{"bala": smsOnly}, "channel": "sms"})
+		why := "1 of 1 people on call are blocklisted on sms: bala (" + demoSMSOnly + ")"
+		expectDiagnostics(t, ex.planFails(),
+			tfDiagnostic{Severity: "warning", Summary: "Check block assertion failed", Detail: why + "."},
+			tfDiagnostic{Severity: "error", Summary: "Module output value precondition failed", Detail: why + ". Unblock them, or change the rota."},
+		)
+	})
+
+	t.Run("enforce false only warns", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		ex.setVars(map[string]any{
+			"on_call":        map[string]string{"asha": everywhere, "bala": smsOnly, "dana": cleanUS},
+			"default_region": "in",
+			"enforce":        false,
+		})
+		expectDiagnostics(t, ex.apply(), tfDiagnostic{
+			Severity: "warning", Summary: "Check block assertion failed",
+			Detail: "2 of 3 people on call are blocklisted: asha (" + demoEverywhere + "), bala (" + demoSMSOnly + ").",
+		})
+		ex.expectOutput("unreachable", map[string]string{"asha": demoEverywhere, "bala": demoSMSOnly})
+	})
+
+	t.Run("a number written wrong fails naming it", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		ex.setVars(map[string]any{"on_call": map[string]string{"chen": clean, "eve": "12345"}})
+		expectDiagnostics(t, ex.planFails(), tfDiagnostic{
+			Severity: "error", Summary: "Invalid function argument",
+			Detail: `Invalid value for "number" parameter: "12345" is not a valid phone number: it is too short for IN (+91).`,
+		})
+
+		ex.setVars(map[string]any{"on_call": map[string]string{"chen": clean}, "default_region": "India"})
+		diags := ex.planFails()
+		if len(diags) != 1 || !strings.HasPrefix(diags[0].Detail, `Invalid value for "default_region" parameter: "India" is not a region code`) {
+			t.Errorf("an unknown region reported: %+v", diags)
+		}
+	})
 }
 
 func TestExamplesDemo(t *testing.T) {

@@ -27,9 +27,13 @@ func isE164(s string) bool {
 
 // FuzzE164 checks the E.164 pattern and the validator built on it against
 // isE164, and that an invalid value's error names the attribute and shows
-// the value. The seed corpus is in testdata/fuzz/FuzzE164.
+// the value, with a hint when provider::kaleyra::e164 can convert it. It
+// checks the function too: whatever it returns, the validator accepts, and
+// converting its result again changes nothing. The seed corpus is in
+// testdata/fuzz/FuzzE164.
 func FuzzE164(f *testing.F) {
-	for _, s := range []string{"+919876543210", "+12345678", "+123456789012345", "+1234567", "919876543210", ""} {
+	for _, s := range []string{"+919876543210", "+12345678", "+123456789012345", "+1234567", "919876543210", "",
+		"+91 98765-43210", "098765 43210", "(415) 555-0123", "tel:+1-415-555-0123"} {
 		f.Add(s)
 	}
 	v := e164Validator()
@@ -37,6 +41,22 @@ func FuzzE164(f *testing.F) {
 		want := isE164(s)
 		if got := e164.MatchString(s); got != want {
 			t.Fatalf("e164.MatchString(%q) = %v, want %v", s, got, want)
+		}
+
+		// What provider::kaleyra::e164 makes of s, the validator accepts.
+		convertible := false
+		for _, region := range []string{"", "IN", "us"} {
+			converted, err := toE164(s, region)
+			if err != nil {
+				continue
+			}
+			convertible = true
+			if !isE164(converted) {
+				t.Fatalf("e164(%q, %q) = %q, which is not E.164 as the data sources take it", s, region, converted)
+			}
+			if again, err := toE164(converted, ""); err != nil || again != converted {
+				t.Fatalf("e164(%q, %q) = %q, but e164(%[3]q, \"\") = %q, %v", s, region, converted, again, err)
+			}
 		}
 
 		resp := &validator.StringResponse{}
@@ -50,11 +70,17 @@ func FuzzE164(f *testing.F) {
 			return
 		}
 		detail := resp.Diagnostics.Errors()[0].Detail()
-		if !strings.Contains(detail, "phone_number") || !strings.Contains(detail, "E.164") {
+		if !strings.HasPrefix(detail, "Attribute phone_number must be an E.164 number") {
 			t.Errorf("the error for %q does not name the attribute and the form: %s", s, detail)
 		}
-		if utf8.ValidString(s) && !strings.HasSuffix(detail, "got: "+s) {
+		// The value ends the detail, or comes just before the hint.
+		hinted := strings.Contains(detail, "provider::kaleyra::e164(value, ")
+		if utf8.ValidString(s) && !strings.HasSuffix(detail, "got: "+s) &&
+			(!hinted || !strings.Contains(detail, "got: "+s+". It looks like")) {
 			t.Errorf("the error for %q does not show the value: %s", s, detail)
+		}
+		if convertible && !hinted {
+			t.Errorf("e164 converts %q, but the error does not point at it: %s", s, detail)
 		}
 	})
 }
@@ -67,6 +93,44 @@ func TestE164_unknownAndNullAreNotJudged(t *testing.T) {
 		}, resp)
 		if resp.Diagnostics.HasError() {
 			t.Errorf("%v: %v; an unknown value is judged when known, a null one by Required", value, resp.Diagnostics)
+		}
+	}
+}
+
+// TestE164_hint checks which invalid values the validator points at
+// provider::kaleyra::e164, and with which default_region.
+func TestE164_hint(t *testing.T) {
+	national := `provider::kaleyra::e164(value, "IN") converts it, with the ISO code of the number's country in place of "IN"`
+	formatted := `provider::kaleyra::e164(value, "") converts it`
+	for value, want := range map[string]string{
+		"098765 43210":        national,
+		"9876543210":          national,
+		"(415) 555-0123":      national,
+		"tel:+1-415-555-0123": national,
+		"+91 98765-43210":     formatted,
+		"+91.98765.43210":     formatted,
+		"+1 (415) 555-0123":   formatted,
+		// No conversion fixes these: no hint.
+		"":                  "",
+		"+":                 "",
+		"+1234567":          "",
+		"+0919876543210":    "",
+		"+1234567890123456": "",
+		"call me":           "",
+	} {
+		detail := validateE164(value)
+		if detail == "" {
+			t.Fatalf("%q is valid", value)
+		}
+		if want == "" {
+			if strings.Contains(detail, "provider::kaleyra::e164") {
+				t.Errorf("%q: the error suggests the function, which cannot fix it: %s", value, detail)
+			}
+			continue
+		}
+		if !strings.Contains(detail, "got: "+value+". It looks like") || !strings.Contains(detail, want) ||
+			!strings.HasSuffix(detail, "(Terraform 1.8 or later, OpenTofu 1.7 or later).") {
+			t.Errorf("%q:\n got %s\nwant the value, then %s (Terraform 1.8 or later, OpenTofu 1.7 or later).", value, detail, want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -38,7 +39,10 @@ const (
 	maxParallelRequestsLimit = 32
 )
 
-var _ provider.Provider = (*kaleyraProvider)(nil)
+var (
+	_ provider.Provider              = (*kaleyraProvider)(nil)
+	_ provider.ProviderWithFunctions = (*kaleyraProvider)(nil)
+)
 
 // Option adjusts the provider; tests use it to shorten retry waits.
 type Option func(*kaleyraProvider)
@@ -330,4 +334,10 @@ func (p *kaleyraProvider) DataSources(_ context.Context) []func() datasource.Dat
 
 func (p *kaleyraProvider) Resources(_ context.Context) []func() resource.Resource {
 	return nil
+}
+
+func (p *kaleyraProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewE164Function,
+	}
 }

@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
@@ -20,9 +20,54 @@ var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 const e164Form = "an E.164 number: '+' then 8 to 15 digits, the first not 0, with no spaces or dashes, like \"+919876543210\""
 
 // e164Validator checks one E.164 number and shows the value and the form.
+// A number written as people write it gets a pointer to e164's function.
 func e164Validator() validator.String {
-	return stringvalidator.RegexMatches(e164, "must be "+e164Form)
+	return e164NumberValidator{}
 }
+
+type e164NumberValidator struct{}
+
+func (e164NumberValidator) Description(context.Context) string { return "value must be " + e164Form }
+
+func (v e164NumberValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+// ValidateString keeps the summary and the detail stringvalidator.RegexMatches
+// gave ("Attribute mobiles[1] must be an E.164 number: …, got: 12345"), and
+// adds the hint.
+func (e164NumberValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	value := req.ConfigValue.ValueString()
+	if e164.MatchString(value) {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value Match",
+		fmt.Sprintf("Attribute %s must be %s, got: %s%s", req.Path, e164Form, value, e164Hint(value)))
+}
+
+// e164Hint points at provider::kaleyra::e164 when value looks like a
+// number as people write it: digits with spaces, dashes, parentheses or
+// other characters, or without the leading '+' (a national number such as
+// "098765 43210"). A '+' and ASCII digits only is a number of the wrong
+// length or with a leading 0, which no conversion fixes: no hint.
+func e164Hint(value string) string {
+	if !strings.ContainsFunc(value, unicode.IsDigit) {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(value, "+"); ok && strings.Trim(rest, "0123456789") == "" {
+		return ""
+	}
+	if strings.HasPrefix(value, "+") {
+		return ". It looks like a formatted number: provider::kaleyra::e164(value, \"\") converts it " + e164HintVersions
+	}
+	return ". It looks like a national or formatted number: provider::kaleyra::e164(value, \"IN\") converts it, " +
+		"with the ISO code of the number's country in place of \"IN\" " + e164HintVersions
+}
+
+const e164HintVersions = "(Terraform 1.8 or later, OpenTofu 1.7 or later)."
 
 // backticked renders values as "`a`, `b` or `c`".
 func backticked(values []string) string {

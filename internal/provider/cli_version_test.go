@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cliVersion is the Terraform or OpenTofu CLI that the example tests run.
+type cliVersion struct {
+	name         string // "Terraform" or "OpenTofu"
+	version      string // as the CLI reports it: "1.11.4"
+	major, minor int
+}
+
+// readCLIVersion runs `<path> version -json`. Both CLIs report their
+// version as terraform_version; OpenTofu is told apart by its binary's name,
+// tofu.
+func readCLIVersion(ctx context.Context, path string) (cliVersion, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "version", "-json")
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return cliVersion{}, fmt.Errorf("%s version -json: %w", path, err)
+	}
+	var reported struct {
+		TerraformVersion string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &reported); err != nil || reported.TerraformVersion == "" {
+		return cliVersion{}, fmt.Errorf("%s version -json printed no terraform_version: %q", path, out)
+	}
+	v := cliVersion{name: "Terraform", version: reported.TerraformVersion}
+	if strings.HasPrefix(strings.ToLower(filepath.Base(path)), "tofu") {
+		v.name = "OpenTofu"
+	}
+	parts := strings.SplitN(strings.TrimPrefix(v.version, "v"), ".", 3)
+	if len(parts) < 2 {
+		return cliVersion{}, fmt.Errorf("%s reports version %q", path, v.version)
+	}
+	var errMajor, errMinor error
+	v.major, errMajor = strconv.Atoi(parts[0])
+	v.minor, errMinor = strconv.Atoi(parts[1])
+	if errMajor != nil || errMinor != nil {
+		return cliVersion{}, fmt.Errorf("%s reports version %q", path, v.version)
+	}
+	return v, nil
+}
+
+// withoutProviderFunctions says why this CLI cannot call provider-defined
+// functions, or "" when it can: Terraform has them from 1.8, OpenTofu from
+// 1.7.
+func (v cliVersion) withoutProviderFunctions() string {
+	since := 8
+	if v.name == "OpenTofu" {
+		since = 7
+	}
+	if v.major > 1 || v.major == 1 && v.minor >= since {
+		return ""
+	}
+	return fmt.Sprintf("%s %s has no provider-defined functions (Terraform has them from 1.8, OpenTofu from 1.7)", v.name, v.version)
+}
+
+// exampleCLI is the version of the CLI the examples run with, read once.
+var exampleCLI struct {
+	once    sync.Once
+	version cliVersion
+	err     error
+}
+
+// skipWithoutProviderFunctions skips the test when the CLI the examples run
+// with (TF_ACC_TERRAFORM_PATH, or terraform on PATH) is older than the
+// provider-defined functions.
+func skipWithoutProviderFunctions(t *testing.T) {
+	t.Helper()
+	path := terraformPath(t)
+	exampleCLI.once.Do(func() {
+		exampleCLI.version, exampleCLI.err = readCLIVersion(context.Background(), path)
+	})
+	if exampleCLI.err != nil {
+		t.Fatal(exampleCLI.err)
+	}
+	if why := exampleCLI.version.withoutProviderFunctions(); why != "" {
+		t.Skip(why)
+	}
+}
+
+// usesProviderFunctions reports whether the example's .tf files call a
+// provider-defined function.
+func usesProviderFunctions(t *testing.T, example string) bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(examplesRoot(t), filepath.FromSlash(example), "*.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "provider::") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCLIVersion(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake CLIs are shell scripts")
+	}
+	dir := t.TempDir()
+	fake := func(name, output string) string {
+		path := filepath.Join(dir, name)
+		script := "#!/bin/sh\n[ \"$1 $2\" = \"version -json\" ] || exit 2\ncat <<'EOF'\n" + output + "\nEOF\n"
+		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	cases := []struct {
+		name, output, why string
+	}{
+		{"terraform", `{"terraform_version": "1.5.7", "platform": "linux_amd64"}`, "Terraform 1.5.7 has no provider-defined functions"},
+		{"terraform-1.7", `{"terraform_version": "1.7.5"}`, "Terraform 1.7.5 has no provider-defined functions"},
+		{"terraform-1.8", `{"terraform_version": "1.8.0"}`, ""},
+		{"terraform-beta", `{"terraform_version": "1.8.0-beta1"}`, ""},
+		{"terraform-1.11", `{"terraform_version": "1.11.4", "terraform_outdated": false}`, ""},
+		{"terraform-2", `{"terraform_version": "2.0.0"}`, ""},
+		{"tofu", `{"terraform_version": "1.6.2"}`, "OpenTofu 1.6.2 has no provider-defined functions"},
+		{"tofu-1.7", `{"terraform_version": "1.7.0"}`, ""},
+		{"tofu-1.10", `{"terraform_version": "1.10.10"}`, ""},
+	}
+	for _, tc := range cases {
+		v, err := readCLIVersion(t.Context(), fake(tc.name, tc.output))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if why := v.withoutProviderFunctions(); (tc.why == "") != (why == "") || !strings.HasPrefix(why, tc.why) {
+			t.Errorf("%s %s: %q, want %q", tc.name, tc.output, why, tc.why)
+		}
+	}
+	for _, output := range []string{`Terraform v1.8.0`, `{}`, `{"terraform_version": "latest"}`} {
+		if v, err := readCLIVersion(t.Context(), fake("bad", output)); err == nil {
+			t.Errorf("%s: read as %+v, want an error", output, v)
+		}
+	}
+}
