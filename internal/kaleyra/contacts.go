@@ -106,15 +106,6 @@ func (c *Client) ContactsBlocklistedPage(ctx context.Context, req ContactsPageRe
 	return contactsPage(rows)
 }
 
-// decodeContactsPage decodes the rows of a contacts page from an envelope.
-func decodeContactsPage(env *envelope) ([]BlocklistedContact, error) {
-	var rows []contactRow
-	if err := json.Unmarshal(env.Data, &rows); err != nil {
-		return nil, fmt.Errorf("kaleyra: decoding the blocklisted contacts: %w", err)
-	}
-	return contactsPage(rows)
-}
-
 // contactsPage checks a page's rows: every row must have a mobile.
 func contactsPage(rows []contactRow) ([]BlocklistedContact, error) {
 	out := make([]BlocklistedContact, len(rows))
