@@ -148,6 +148,8 @@ type Client struct {
 	retry       *retryablehttp.Client
 	log         Logger
 	maxParallel int
+	// maxRetryAfter is the longest Retry-After the client waits for.
+	maxRetryAfter time.Duration
 }
 
 // New validates cfg and returns a Client.
@@ -203,6 +205,8 @@ func New(cfg Config) (*Client, error) {
 		bases:       bases,
 		log:         cfg.Logger,
 		maxParallel: cfg.MaxParallel,
+
+		maxRetryAfter: cfg.MaxRetryAfter,
 	}
 	httpClient := &http.Client{
 		Timeout: cfg.RequestTimeout,
@@ -223,8 +227,8 @@ func New(cfg Config) (*Client, error) {
 		Backoff:      backoff,
 		ErrorHandler: giveUp,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, retry int) {
-			if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
-				*n = retry + 1
+			if st := stateOf(req.Context()); st != nil {
+				st.attempts = retry + 1
 			}
 			if retry > 0 {
 				cfg.Logger.Debug(req.Context(), "Retrying Kaleyra request", map[string]any{
@@ -292,26 +296,49 @@ func IsLoopbackHost(host string) bool {
 // retried by policy, and returns the rows (the envelope's data) and the
 // envelope of a successful answer.
 func getRows[T any](ctx context.Context, c *Client, api API, segments []string, query url.Values) ([]T, *envelope, error) {
-	u := c.endpoint(api, segments, query)
-	attempts := new(int)
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, attemptsKey{}, attempts), http.MethodGet, u.String(), nil)
+	st := &requestState{}
+	// The URL goes in as a value, never as text to parse: a parse error
+	// would quote it, query and numbers included.
+	httpReq, err := http.NewRequestWithContext(context.WithValue(ctx, stateKey{}, st), http.MethodGet, "", nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kaleyra: building the request: %w", err)
 	}
-	req.Header.Set("api-key", c.apiKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	httpReq.URL = c.endpoint(api, segments, query)
+	httpReq.Host = httpReq.URL.Host
+	httpReq.Header.Set("api-key", c.apiKey)
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("User-Agent", c.userAgent)
+	req, err := retryablehttp.FromRequest(httpReq)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kaleyra: building the request: %w", err)
+	}
 
 	resp, err := c.retry.Do(req)
 	if err != nil {
-		return nil, nil, requestError(ctx, api, err)
+		return nil, nil, requestError(ctx, api, httpReq, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return decodeRows[T](api, resp, *attempts)
+	rows, env, err := decodeRows[T](api, resp, st.attempts)
+	var apiErr *APIError
+	if st.retryAfterRefused > 0 && errors.As(err, &apiErr) {
+		apiErr.RetryAfter, apiErr.MaxRetryAfter = st.retryAfterRefused, c.maxRetryAfter
+	}
+	return rows, env, err
 }
 
-// attemptsKey keys the per-request attempt counter in the request context.
-type attemptsKey struct{}
+// requestState is what one request's retries learn, kept in its context:
+// the attempts made, and a Retry-After the policy refused to wait for.
+type requestState struct {
+	attempts          int
+	retryAfterRefused time.Duration
+}
+
+type stateKey struct{}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
 
 // endpoint builds the URL of api for the path segments. Every segment is
 // path-escaped and every query built with url.Values, so a '+' in a number
@@ -330,11 +357,15 @@ func (c *Client) endpoint(api API, segments []string, query url.Values) *url.URL
 	return &u
 }
 
-// requestError explains a request that produced no usable response.
-func requestError(ctx context.Context, api API, err error) error {
+// requestError explains a request that produced no usable response. It is
+// the one way out of a failed Do, so it is where net/http's *url.Error,
+// whose text quotes the whole URL, query and numbers included, is taken
+// apart: the error names the URL without its query.
+func requestError(ctx context.Context, api API, req *http.Request, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kaleyra: %s request cancelled: %w", api, ctxErr)
 	}
+	attempts := 1
 	var exhausted *exhaustedError
 	if errors.As(err, &exhausted) {
 		if exhausted.resp != nil {
@@ -345,24 +376,34 @@ func requestError(ctx context.Context, api API, err error) error {
 			}
 			return fmt.Errorf("kaleyra: %s request gave up after %d attempts with HTTP %d", api, exhausted.attempts, exhausted.resp.StatusCode)
 		}
-		if exhausted.attempts > 1 {
-			return fmt.Errorf("kaleyra: %s request failed after %d attempts: %w", api, exhausted.attempts, unwrapURLError(exhausted.err))
+		attempts = exhausted.attempts
+		if exhausted.err != nil {
+			err = exhausted.err
 		}
-		return fmt.Errorf("kaleyra: %s request failed: %w", api, unwrapURLError(exhausted.err))
 	}
-	return fmt.Errorf("kaleyra: %s request failed: %w", api, err)
+	return &RequestError{API: api, Method: req.Method, URL: withoutQuery(req.URL), Attempts: attempts, Err: unwrapURLError(err)}
 }
 
-// unwrapURLError drops *url.Error's "Get <url>:" prefix when the cause is
-// one of ours, which already says what happened.
+// unwrapURLError drops *url.Error's "Get <url>:" prefix, which RequestError
+// says without the query. A *url.Error deeper in the chain keeps its place,
+// its URL cut down to the same.
 func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok { //nolint:errorlint // only the outermost wrapper is dropped
+		return ue.Err
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		var redirect *RedirectError
-		var tooLarge *ResponseTooLargeError
-		if errors.As(ue.Err, &redirect) || errors.As(ue.Err, &tooLarge) {
-			return ue.Err
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = withoutQuery(u)
+		} else {
+			ue.URL = "(URL not shown)"
 		}
 	}
 	return err
+}
+
+// withoutQuery is u's scheme, host and path: what a message may show.
+func withoutQuery(u *url.URL) string {
+	c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return c.String()
 }

@@ -3,6 +3,7 @@ package kaleyra
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,15 +51,16 @@ func decodeBody(api API, resp *http.Response, body []byte, attempts int) (*envel
 	if err != nil {
 		return nil, &UnexpectedResponseError{
 			API: api, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
-			Snippet: Snippet(body, snippetBytes), Attempts: attempts, Err: err,
+			Snippet: Snippet(body, snippetBytes), CutShort: jsonCutShort(body), Attempts: attempts, Err: err,
 		}
 	}
 	if resp.StatusCode == http.StatusOK && env.isSuccess() {
 		return env, nil
 	}
+	wait, _ := retryAfter(resp)
 	return nil, &APIError{
 		API: api, HTTPStatus: resp.StatusCode, Code: env.Code, Message: env.Message,
-		Fields: decodeFields(env.Error), Attempts: attempts,
+		Fields: decodeFields(env.Error), Attempts: attempts, RetryAfter: wait,
 	}
 }
 
@@ -178,21 +180,44 @@ func jsonText(v json.RawMessage) string {
 	return string(v)
 }
 
-// envelopeCode is the Kaleyra code of a response, or "". The body was
-// read whole by transport, so reading it again costs no I/O; it is put back
-// for the caller.
+// envelopeCode is the Kaleyra code of a response, or "".
 func envelopeCode(resp *http.Response) string {
+	var env struct {
+		Code string `json:"code"`
+	}
+	if json.Unmarshal(peekBody(resp), &env) != nil {
+		return ""
+	}
+	return env.Code
+}
+
+// bodyCutShort reports a response whose body starts as JSON but ends
+// before the JSON does: a complete HTTP answer carrying a cut body, which a
+// retry can fix as it fixes a cut connection.
+func bodyCutShort(resp *http.Response) bool {
+	body := peekBody(resp)
+	return !json.Valid(body) && jsonCutShort(body)
+}
+
+// jsonCutShort reports a body that is an object or array whose JSON ends
+// before it is complete.
+func jsonCutShort(body []byte) bool {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
+		return false
+	}
+	var v json.RawMessage
+	return errors.Is(json.NewDecoder(bytes.NewReader(trimmed)).Decode(&v), io.ErrUnexpectedEOF)
+}
+
+// peekBody returns a response's body and puts it back for the caller. The
+// transport has read it whole, so this costs no I/O.
+func peekBody(resp *http.Response) []byte {
 	data, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	if err != nil {
-		return ""
+		return nil
 	}
-	var env struct {
-		Code string `json:"code"`
-	}
-	if json.Unmarshal(data, &env) != nil {
-		return ""
-	}
-	return env.Code
+	return data
 }

@@ -1,10 +1,12 @@
 package kaleyra
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -39,6 +41,12 @@ type APIError struct {
 	Fields map[string]string
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// RetryAfter is the wait the answer's Retry-After header asked for, 0
+	// without one.
+	RetryAfter time.Duration
+	// MaxRetryAfter is set when the client did not retry because RetryAfter
+	// was longer than it waits (Config.MaxRetryAfter); 0 otherwise.
+	MaxRetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -56,8 +64,15 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
+	if e.RetryAfterTooLong() {
+		fmt.Fprintf(&b, "; it asked to wait %s (Retry-After), longer than the client waits (%s)", e.RetryAfter, e.MaxRetryAfter)
+	}
 	return b.String()
 }
+
+// RetryAfterTooLong reports an answer the client did not retry because its
+// Retry-After asked for a longer wait than the client makes.
+func (e *APIError) RetryAfterTooLong() bool { return e.MaxRetryAfter > 0 }
 
 // FieldsString renders the `error` fields as "key: value; key: value",
 // sorted by key.
@@ -103,8 +118,12 @@ type UnexpectedResponseError struct {
 	API         API
 	HTTPStatus  int
 	ContentType string
-	// Snippet is the start of the body, made printable.
-	Snippet  string
+	// Snippet is the start of the body, made printable, numbers masked
+	// (see Snippet).
+	Snippet string
+	// CutShort tells that the body starts as JSON but ends before the JSON
+	// does: the answer was cut short on its way (and retried as such).
+	CutShort bool
 	Attempts int
 	Err      error
 }
@@ -131,12 +150,43 @@ func (e *UnexpectedResponseError) Error() string {
 
 func (e *UnexpectedResponseError) Unwrap() error { return e.Err }
 
-// Snippet returns the first n bytes of b as printable, quoted text.
+// RequestError is a request that got no usable answer: a network error, a
+// timeout, a refused redirect, a body over the size cap or cut off mid-way.
+type RequestError struct {
+	API    API
+	Method string
+	// URL is the request's scheme, host and path, never its query: a
+	// lookup's query holds the numbers looked up, which are personal data.
+	URL      string
+	Attempts int
+	// Err is the cause, without net/http's "Get <url>:" prefix.
+	Err error
+}
+
+func (e *RequestError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kaleyra: %s request %s %s failed", e.API, e.Method, e.URL)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// Snippet returns the first n bytes of b as printable, quoted text. Every
+// run of minNumberDigits or more digits is shown as '#'s: in a page of
+// blocklist rows those are phone numbers and WhatsApp IDs, personal data
+// that has no place in an error message or a CI log.
 func Snippet(b []byte, n int) string {
 	if len(b) == 0 {
 		return ""
 	}
 	cut := len(b) > n
+	// Mask a little past the cut, so a number that straddles it is still
+	// seen whole.
+	b = maskNumbers(b[:min(len(b), n+2*minNumberDigits)])
 	if cut {
 		b = b[:n]
 		// Drop a rune cut in half at the end, and nothing more: invalid
@@ -156,3 +206,33 @@ func Snippet(b []byte, n int) string {
 	}
 	return s
 }
+
+// minNumberDigits is the shortest run of digits Snippet masks: E.164 numbers
+// have 8 to 15 digits, and a little shorter still reveals too much.
+const minNumberDigits = 7
+
+// maskNumbers returns a copy of b with every run of minNumberDigits or more
+// ASCII digits replaced by as many '#'s.
+func maskNumbers(b []byte) []byte {
+	out := bytes.Clone(b)
+	for i := 0; i < len(out); {
+		if !isDigit(out[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(out) && isDigit(out[j]) {
+			j++
+		}
+		if j-i >= minNumberDigits {
+			for k := i; k < j; k++ {
+				out[k] = '#'
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+

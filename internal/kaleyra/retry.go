@@ -14,9 +14,10 @@ import (
 )
 
 // retryPolicy retries 429, 5xx (but 501), 202 (accepted, not ready), a
-// WA500 or WA202 envelope under any other non-200 status, and network
-// errors; never a refused redirect, an oversized body, a cancellation, or a
-// Retry-After longer than maxRetryAfter.
+// WA500 or WA202 envelope under any other non-200 status, a JSON body cut
+// short under any status, and network errors; never a refused redirect, an
+// oversized body, a cancellation, or a Retry-After longer than
+// maxRetryAfter (which it records in the request's state for the error).
 func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctx.Err() != nil {
@@ -39,10 +40,15 @@ func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 			retryable = code == CodeServer || code == CodeAccepted
 		}
 		if !retryable {
-			return false, nil
+			// A body cut short arrived with a complete HTTP answer; the
+			// GET is idempotent, so it is retried like a cut connection.
+			return bodyCutShort(resp), nil
 		}
 		if d, ok := retryAfter(resp); ok && d > maxRetryAfter {
 			// Waiting that long would stall the plan; report it instead.
+			if st := stateOf(ctx); st != nil {
+				st.retryAfterRefused = d
+			}
 			return false, nil
 		}
 		return true, nil
