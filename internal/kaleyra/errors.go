@@ -236,3 +236,10 @@ func maskNumbers(b []byte) []byte {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// plural is "1 number", "2 numbers": n and the noun, in the right number.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

@@ -133,7 +133,7 @@ func (c *Client) WhatsAppBlockedUsers(ctx context.Context, req WhatsAppListReque
 		stats.Elapsed = time.Since(start)
 		if err != nil {
 			if errors.As(err, &apiErr) && apiErr.IsBlocklistChanged() {
-				return nil, stats, fmt.Errorf("kaleyra: the blocklist kept changing while it was read (%d restarts): %w", stats.Restarts, err)
+				return nil, stats, fmt.Errorf("kaleyra: gave up after %s from the first page: %w", plural(stats.Restarts, "restart"), err)
 			}
 			return nil, stats, err
 		}

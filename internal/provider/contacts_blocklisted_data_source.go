@@ -216,10 +216,13 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 	})
 }
 
+// contactsSubject names what a read looks up, for its diagnostics: the
+// count of distinct numbers, never a number itself.
 func contactsSubject(channel string, mobiles []string) string {
 	what := "the whole blocklist"
 	if mobiles != nil {
-		what = fmt.Sprintf("the blocklist status of %d numbers", len(mobiles))
+		distinct := slices.Compact(slices.Sorted(slices.Values(mobiles)))
+		what = "the blocklist status of " + plural(len(distinct), "number")
 	}
 	if channel == "" {
 		return what + " on every channel"

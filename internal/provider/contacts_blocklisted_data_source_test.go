@@ -421,10 +421,9 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 			Config: contactsConfig(sb.URL(), mobilesArg(numbers)),
 			ExpectError: errorLike("Unable to Read Contacts Blocklist",
 				"could not read the blocklist status of 250 numbers on every channel. No partial list was returned.",
+				"Failed: batch 2 of 3 (100 numbers)",
 				"HTTP 400 with code CNT195: Unable to fetch the blocklisted number",
-				"Error fields: description: Unable to fetch the blocklisted number",
-				"Kaleyra could not fetch the blocklist. Try again later",
-				"batch 2 of 3 (100 numbers)"),
+				"Kaleyra could not fetch the blocklist. Try again later"),
 		}},
 	})
 
@@ -702,24 +701,24 @@ data "kaleyra_contacts_blocklisted" "test" {}
 			{
 				Config: config(testSID, "wrong-key"),
 				ExpectError: errorLike(summary, "HTTP 401 with code RBC001: Incorrect SID or API key.",
-					"Error fields: error: Incorrect SID or API key.",
+					"Attempts: 1",
 					"Check the provider's `sid` and `api_key` arguments, or the KALEYRA_SID and KALEYRA_API_KEY environment variables"),
 			},
 			{
 				Config: config(lowSID, lowKey),
 				ExpectError: errorLike(summary, "HTTP 400 with code E110: Please check your balance, You have a low balance!",
-					"Error fields: balance: Please check your balance", "The Kaleyra account's balance is low. Top it up"),
+					"Attempts: 1", "The Kaleyra account's balance is low. Top it up"),
 			},
 			{
 				Config: config(unavailableSID, unavailableKey),
 				ExpectError: errorLike(summary, "HTTP 401 with code WA-401: API is not available for given customer",
-					"Error fields: account: API is not available", "This Kaleyra API is not enabled for the account"),
+					"Attempts: 1", "This Kaleyra API is not enabled for the account"),
 			},
 			{
 				PreConfig: fault(sandbox.Fault{API: "contacts", Code: "CNT195", Times: -1}),
 				Config:    config(testSID, testAPIKey),
 				ExpectError: errorLike(summary, "HTTP 400 with code CNT195: Unable to fetch the blocklisted number",
-					"Error fields: description: Unable to fetch the blocklisted number", "Kaleyra could not fetch the blocklist"),
+					"Attempts: 1", "Kaleyra could not fetch the blocklist"),
 			},
 			{
 				// Valid input never builds a request Kaleyra rejects, so the
