@@ -10,7 +10,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -88,9 +87,9 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 		Attributes: map[string]schema.Attribute{
 			"channel": schema.StringAttribute{
 				MarkdownDescription: "Only the blocklist of this channel: " + backticked(kaleyra.Channels()) +
-					", in lowercase as the API takes it. Unset, every channel is read.",
+					", in any letter case (it is sent lowercase, as the API takes it). Unset, every channel is read.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(kaleyra.Channels()...)},
+				Validators: []validator.String{oneOfAnyCase(kaleyra.Channels()...)},
 			},
 			"mobiles": schema.ListAttribute{
 				MarkdownDescription: "The numbers to check, in E.164 form (`+` then 8 to 15 digits, the first not `0`, like " +
@@ -155,7 +154,7 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 	}
 	ctx = d.data.withSecretsMasked(ctx)
 
-	channel := model.Channel.ValueString()
+	channel := strings.ToLower(model.Channel.ValueString()) // as the API takes it; the state keeps what was written
 	pageSize := int64(kaleyra.ContactsDefaultPageSize)
 	if !model.PageSize.IsNull() {
 		pageSize = model.PageSize.ValueInt64()
@@ -197,7 +196,7 @@ func (d *contactsBlocklistedDataSource) Read(ctx context.Context, req datasource
 	}
 	channelValue := tfNullString()
 	if channel != "" {
-		channelValue = tfString(channel)
+		channelValue = tfString(model.Channel.ValueString())
 	}
 	mobilesValue, err := model.Mobiles.ToTerraformValue(ctx)
 	if err != nil {

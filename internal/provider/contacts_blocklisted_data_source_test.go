@@ -391,11 +391,11 @@ func contactCheck(mobile, channelType string, channel knownvalue.Check) knownval
 func TestContactsBlocklisted_unknownChannelFailsAtPlan(t *testing.T) {
 	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
 	var steps []resource.TestStep
-	for _, channel := range []string{"SMS", "email", ""} {
+	for _, channel := range []string{"email", "S M S", ""} {
 		steps = append(steps, resource.TestStep{
 			Config:      contactsConfig(sb.URL(), fmt.Sprintf("channel = %q", channel)),
 			PlanOnly:    true,
-			ExpectError: errorLike(fmt.Sprintf(`Attribute channel value must be one of: ["sms" "whatsapp" "voice"], got: %q`, channel)),
+			ExpectError: errorLike(fmt.Sprintf(`Attribute channel is %q; expected one of "sms", "whatsapp" or "voice", in any letter case.`, channel)),
 		})
 	}
 	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviders(), Steps: steps})

@@ -3,9 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -90,11 +90,11 @@ func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.
 			},
 			"api_version": schema.StringAttribute{
 				MarkdownDescription: "The version of Kaleyra's WhatsApp API the business number is registered on: " +
-					backticked(versions) + ". Defaults to `" + kaleyra.WhatsAppV2 + "`. A number registered on the " +
-					"other version answers `WA-401`.",
+					backticked(versions) + ", in any letter case. Defaults to `" + kaleyra.WhatsAppV2 + "`. A number " +
+					"registered on the other version answers `WA-401`.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.OneOf(versions...)},
+				Validators: []validator.String{oneOfAnyCase(versions...)},
 			},
 			"page_size": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many users to ask for per request (the API's `limit`), "+
@@ -148,9 +148,10 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 	}
 	ctx = d.data.withSecretsMasked(ctx)
 
-	version := kaleyra.WhatsAppV2
+	version, written := kaleyra.WhatsAppV2, kaleyra.WhatsAppV2
 	if !model.APIVersion.IsNull() {
-		version = model.APIVersion.ValueString()
+		written = model.APIVersion.ValueString()
+		version = strings.ToLower(written) // as the API takes it; the state keeps what was written
 	}
 	pageSize := int64(kaleyra.WhatsAppDefaultPageSize)
 	if !model.PageSize.IsNull() {
@@ -183,7 +184,7 @@ func (d *whatsappBlockedUsersDataSource) Read(ctx context.Context, req datasourc
 	objects, ids, phones := blockedUserValues(userType, users)
 	resp.State.Raw = tftypes.NewValue(stateType, map[string]tftypes.Value{
 		"phone_number":  tfString(phone),
-		"api_version":   tfString(version),
+		"api_version":   tfString(written),
 		"page_size":     tfNumber(pageSize),
 		"id":            tfString(phone),
 		"users":         objects,
