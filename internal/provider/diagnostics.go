@@ -62,9 +62,9 @@ func readErrorDetail(f readFailure, err error) string {
 	// whole, since it may say what nothing else does.
 	rest := ""
 	if shown != nil {
-		if context, ok := strings.CutSuffix(err.Error(), shown.Error()); ok {
-			if context = strings.TrimSuffix(withoutPackage(context), ": "); context != "" {
-				fmt.Fprintf(&b, "Failed: %s\n", context)
+		if wrapped, ok := strings.CutSuffix(err.Error(), shown.Error()); ok {
+			if wrapped = strings.TrimSuffix(withoutPackage(wrapped), ": "); wrapped != "" {
+				fmt.Fprintf(&b, "Failed: %s\n", wrapped)
 			}
 		} else {
 			rest = withoutPackage(err.Error())

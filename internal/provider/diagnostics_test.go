@@ -106,12 +106,11 @@ func closedLoopbackURL(t *testing.T) (baseURL, port string) {
 	return "http://" + addr, port
 }
 
-// lookupNumbers returns n distinct E.164 numbers starting at +9198765 and
-// base.
-func lookupNumbers(base, n int) []string {
+// lookupNumbers returns n distinct E.164 numbers: +919876500000 and on.
+func lookupNumbers(n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = fmt.Sprintf("+9198765%05d", base+i)
+		out[i] = fmt.Sprintf("+9198765%05d", i)
 	}
 	return out
 }
@@ -160,7 +159,7 @@ The business number is registered on the other version of Kaleyra's WhatsApp API
 		got := readOverProtocol(t, providerAttrs(sb.URL(), map[string]tftypes.Value{
 			"sid":     tftypes.NewValue(tftypes.String, goldenLowSID),
 			"api_key": tftypes.NewValue(tftypes.String, goldenLowKey),
-		}), "kaleyra_contacts_blocklisted", mobilesAttrs(lookupNumbers(0, 1)))
+		}), "kaleyra_contacts_blocklisted", mobilesAttrs(lookupNumbers(1)))
 		expectGolden(t, got, `ERROR: Unable to Read Contacts Blocklist: The kaleyra_contacts_blocklisted data source could not read the blocklist status of 1 number on every channel. No partial list was returned.
 
 Kaleyra answered HTTP 400 with code E110: Please check your balance, You have a low balance!
@@ -209,7 +208,7 @@ This usually comes from a proxy, gateway or load balancer in front of the API, o
 		got := readOverProtocol(t, providerAttrs(baseURL, map[string]tftypes.Value{
 			"max_retries":           int64Value(1),
 			"max_parallel_requests": int64Value(1),
-		}), "kaleyra_contacts_blocklisted", mobilesAttrs(lookupNumbers(0, 300)))
+		}), "kaleyra_contacts_blocklisted", mobilesAttrs(lookupNumbers(300)))
 		expectGolden(t, strings.ReplaceAll(got, port, "PORT"), `ERROR: Unable to Read Contacts Blocklist: The kaleyra_contacts_blocklisted data source could not read the blocklist status of 300 numbers on every channel. No partial list was returned.
 
 Failed: batch 1 of 3 (100 numbers)
@@ -268,8 +267,9 @@ func TestDiagnostics_readmeSampleIsWhatTheCLIPrints(t *testing.T) {
 	if !ok {
 		t.Fatal("the README has no Troubleshooting section")
 	}
-	_, block, ok := strings.Cut(after, "```text\n")
-	if block, _, ok = strings.Cut(block, "\n```"); !ok {
+	_, block, _ := strings.Cut(after, "```text\n")
+	block, _, ok = strings.Cut(block, "\n```")
+	if !ok {
 		t.Fatal("the README's Troubleshooting section has no ```text sample")
 	}
 
@@ -287,7 +287,7 @@ func TestDiagnostics_readmeSampleIsWhatTheCLIPrints(t *testing.T) {
 // 300-number lookup as the CLI prints it.
 func TestDiagnostics_cliNetworkErrorOnLookup(t *testing.T) {
 	baseURL, port := closedLoopbackURL(t)
-	run := newCLIRun(t, privacyLookup(baseURL, "max_retries = 1\n  max_parallel_requests = 1", lookupNumbers(0, 300)))
+	run := newCLIRun(t, privacyLookup(baseURL, "max_retries = 1\n  max_parallel_requests = 1", lookupNumbers(300)))
 	stdout, stderr, _, code := run.terraform("plan", "-no-color")
 	// The port is replaced after Terraform wrapped the text; ephemeral ports
 	// have 5 digits, so the lines break in the same places every run.
@@ -397,7 +397,10 @@ func kaleyraCodeValues(t *testing.T) map[string]string {
 			continue
 		}
 		for _, spec := range gen.Specs {
-			vs := spec.(*ast.ValueSpec)
+			vs, ok := spec.(*ast.ValueSpec)
+			if !ok {
+				continue
+			}
 			for i, name := range vs.Names {
 				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING && strings.HasPrefix(name.Name, "Code") {
 					values[name.Name], _ = strconv.Unquote(lit.Value)

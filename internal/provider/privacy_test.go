@@ -120,7 +120,7 @@ func numberForms(number string) []string {
 func TestPrivacy_lookupNumbersNeverShown(t *testing.T) {
 	// 160 numbers: two batches, 100 and 60. A third of them are
 	// blocklisted, so a page the sandbox cuts off holds some of them.
-	numbers := lookupNumbers(0, 160)
+	numbers := lookupNumbers(160)
 	var blocklist []sandbox.BlocklistEntry
 	for i, n := range numbers {
 		if i%3 == 0 {
