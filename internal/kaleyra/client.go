@@ -1,17 +1,32 @@
 // Package kaleyra is a small client for the Kaleyra APIs that the Terraform
 // provider reads: the WhatsApp blocked-users list and the contacts
 // blocklist. It knows HTTP and Kaleyra, and nothing of Terraform.
+//
+// Each file holds one concern:
+//
+//   - client.go: Config and New, the pods' host tables, and getRows, the
+//     one request helper every call goes through.
+//   - transport.go: the transport under the retries: the bound on requests
+//     in flight, the response size cap and the request log.
+//   - retry.go: the retry policy (which answers are retried), the backoff
+//     and Retry-After, what is reported when the retries run out, and the
+//     refusal of redirects to another host.
+//   - envelope.go: decoding Kaleyra's {code, message, data, error}
+//     envelope, and the rules that tell a success from a failure.
+//   - errors.go: the error types a caller can inspect and the Kaleyra codes
+//     they carry.
+//   - paging.go: the WhatsApp API's cursor pager, and ListStats.
+//   - whatsapp.go, contacts.go: the calls of the two APIs, one page at a
+//     time and whole lists.
 package kaleyra
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -134,6 +149,8 @@ type Client struct {
 	log         Logger
 	maxParallel int
 	limit       *limiter
+	// maxRetryAfter is the longest Retry-After the client waits for.
+	maxRetryAfter time.Duration
 }
 
 // New validates cfg and returns a Client.
@@ -190,6 +207,8 @@ func New(cfg Config) (*Client, error) {
 		log:         cfg.Logger,
 		maxParallel: cfg.MaxParallel,
 		limit:       newLimiter(cfg.MaxParallel),
+
+		maxRetryAfter: cfg.MaxRetryAfter,
 	}
 	c.limit.onChange = c.logLimit
 	httpClient := &http.Client{
@@ -211,8 +230,8 @@ func New(cfg Config) (*Client, error) {
 		Backoff:      backoff,
 		ErrorHandler: giveUp,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, retry int) {
-			if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
-				*n = retry + 1
+			if st := stateOf(req.Context()); st != nil {
+				st.attempts = retry + 1
 			}
 			if retry > 0 {
 				cfg.Logger.Debug(req.Context(), "Retrying Kaleyra request", map[string]any{
@@ -280,26 +299,49 @@ func IsLoopbackHost(host string) bool {
 // retried by policy, and returns the rows (the envelope's data) and the
 // envelope of a successful answer.
 func getRows[T any](ctx context.Context, c *Client, api API, segments []string, query url.Values) ([]T, *envelope, error) {
-	u := c.endpoint(api, segments, query)
-	attempts := new(int)
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, attemptsKey{}, attempts), http.MethodGet, u.String(), nil)
+	st := &requestState{}
+	// The URL goes in as a value, never as text to parse: a parse error
+	// would quote it, query and numbers included.
+	httpReq, err := http.NewRequestWithContext(context.WithValue(ctx, stateKey{}, st), http.MethodGet, "", nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("kaleyra: building the request: %w", err)
 	}
-	req.Header.Set("api-key", c.apiKey)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	httpReq.URL = c.endpoint(api, segments, query)
+	httpReq.Host = httpReq.URL.Host
+	httpReq.Header.Set("api-key", c.apiKey)
+	httpReq.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("User-Agent", c.userAgent)
+	req, err := retryablehttp.FromRequest(httpReq)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kaleyra: building the request: %w", err)
+	}
 
 	resp, err := c.retry.Do(req)
 	if err != nil {
-		return nil, nil, requestError(ctx, api, err)
+		return nil, nil, requestError(ctx, api, httpReq, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return decodeRows[T](api, resp, *attempts)
+	rows, env, err := decodeRows[T](api, resp, st.attempts)
+	var apiErr *APIError
+	if st.retryAfterRefused > 0 && errors.As(err, &apiErr) {
+		apiErr.RetryAfter, apiErr.MaxRetryAfter = st.retryAfterRefused, c.maxRetryAfter
+	}
+	return rows, env, err
 }
 
-// attemptsKey keys the per-request attempt counter in the request context.
-type attemptsKey struct{}
+// requestState is what one request's retries learn, kept in its context:
+// the attempts made, and a Retry-After the policy refused to wait for.
+type requestState struct {
+	attempts          int
+	retryAfterRefused time.Duration
+}
+
+type stateKey struct{}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
 
 // endpoint builds the URL of api for the path segments. Every segment is
 // path-escaped and every query built with url.Values, so a '+' in a number
@@ -318,11 +360,15 @@ func (c *Client) endpoint(api API, segments []string, query url.Values) *url.URL
 	return &u
 }
 
-// requestError explains a request that produced no usable response.
-func requestError(ctx context.Context, api API, err error) error {
+// requestError explains a request that produced no usable response. It is
+// the one way out of a failed Do, so it is where net/http's *url.Error,
+// whose text quotes the whole URL, query and numbers included, is taken
+// apart: the error names the URL without its query.
+func requestError(ctx context.Context, api API, req *http.Request, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kaleyra: %s request cancelled: %w", api, ctxErr)
 	}
+	attempts := 1
 	var exhausted *exhaustedError
 	if errors.As(err, &exhausted) {
 		if exhausted.resp != nil {
@@ -333,149 +379,34 @@ func requestError(ctx context.Context, api API, err error) error {
 			}
 			return fmt.Errorf("kaleyra: %s request gave up after %d attempts with HTTP %d", api, exhausted.attempts, exhausted.resp.StatusCode)
 		}
-		if exhausted.attempts > 1 {
-			return fmt.Errorf("kaleyra: %s request failed after %d attempts: %w", api, exhausted.attempts, unwrapURLError(exhausted.err))
+		attempts = exhausted.attempts
+		if exhausted.err != nil {
+			err = exhausted.err
 		}
-		return fmt.Errorf("kaleyra: %s request failed: %w", api, unwrapURLError(exhausted.err))
 	}
-	return fmt.Errorf("kaleyra: %s request failed: %w", api, err)
+	return &RequestError{API: api, Method: req.Method, URL: withoutQuery(req.URL), Attempts: attempts, Err: unwrapURLError(err)}
 }
 
-// unwrapURLError drops *url.Error's "Get <url>:" prefix when the cause is
-// one of ours, which already says what happened.
+// unwrapURLError drops *url.Error's "Get <url>:" prefix, which RequestError
+// says without the query. A *url.Error deeper in the chain keeps its place,
+// its URL cut down to the same.
 func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok { //nolint:errorlint // only the outermost wrapper is dropped
+		return ue.Err
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		var redirect *RedirectError
-		var tooLarge *ResponseTooLargeError
-		if errors.As(ue.Err, &redirect) || errors.As(ue.Err, &tooLarge) {
-			return ue.Err
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = withoutQuery(u)
+		} else {
+			ue.URL = "(URL not shown)"
 		}
 	}
 	return err
 }
 
-// exhaustedError carries the last response (or error) and the attempts made
-// when the retry policy gives up.
-type exhaustedError struct {
-	resp     *http.Response
-	err      error
-	attempts int
-}
-
-func (e *exhaustedError) Error() string {
-	if e.err != nil {
-		return fmt.Sprintf("giving up after %d attempt(s): %v", e.attempts, e.err)
-	}
-	return fmt.Sprintf("giving up after %d attempt(s)", e.attempts)
-}
-
-func (e *exhaustedError) Unwrap() error { return e.err }
-
-func giveUp(resp *http.Response, err error, attempts int) (*http.Response, error) {
-	// Keep the last answer so its Kaleyra envelope can be reported; but an
-	// answer that comes with an error (a redirect to another host, refused)
-	// is reported by the error, not by the redirect's empty body.
-	if resp != nil && err != nil {
-		_ = resp.Body.Close()
-		resp = nil
-	}
-	return nil, &exhaustedError{resp: resp, err: err, attempts: attempts}
-}
-
-// retryPolicy retries 429, 5xx (but 501), 202 (accepted, not ready), a
-// WA500 or WA202 envelope under any other non-200 status, and network
-// errors; never a refused redirect, an oversized body, a cancellation, or a
-// Retry-After longer than maxRetryAfter.
-func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
-	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		if err != nil {
-			var redirect *RedirectError
-			var tooLarge *ResponseTooLargeError
-			if errors.As(err, &redirect) || errors.As(err, &tooLarge) {
-				return false, err
-			}
-			return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
-		}
-		retryable := resp.StatusCode == http.StatusTooManyRequests ||
-			resp.StatusCode == http.StatusAccepted ||
-			(resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)
-		if !retryable && resp.StatusCode != http.StatusOK {
-			// Kaleyra's own "try again" codes count whatever the status.
-			code := envelopeCode(resp)
-			retryable = code == CodeServer || code == CodeAccepted
-		}
-		if !retryable {
-			return false, nil
-		}
-		if d, ok := retryAfter(resp); ok && d > maxRetryAfter {
-			// Waiting that long would stall the plan; report it instead.
-			return false, nil
-		}
-		return true, nil
-	}
-}
-
-// backoff waits what Retry-After asks for, else min·2ⁿ capped at max, with
-// the upper half jittered so parallel readers do not retry in lock-step.
-func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if d, ok := retryAfter(resp); ok {
-			return d
-		}
-	}
-	wait := maxWait
-	if attempt < 30 {
-		if w := minWait << attempt; w > 0 && w < maxWait {
-			wait = w
-		}
-	}
-	half := wait / 2
-	return half + rand.N(half+1)
-}
-
-// retryAfter parses a Retry-After header in seconds or as an HTTP date.
-func retryAfter(resp *http.Response) (time.Duration, bool) {
-	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := time.Until(t)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-// RedirectError is a redirect the client refused because it leads away from
-// the configured host: the API key must never reach another host.
-type RedirectError struct {
-	From, To string
-}
-
-func (e *RedirectError) Error() string {
-	return fmt.Sprintf("refused a redirect from %s to %s: the API key is only sent to the configured host", e.From, e.To)
-}
-
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	first := via[0].URL
-	if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
-		return &RedirectError{From: first.Scheme + "://" + first.Host, To: req.URL.Scheme + "://" + req.URL.Host}
-	}
-	if len(via) >= 5 {
-		return fmt.Errorf("stopped after %d redirects", len(via))
-	}
-	return nil
+// withoutQuery is u's scheme, host and path: what a message may show.
+func withoutQuery(u *url.URL) string {
+	c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return c.String()
 }

@@ -106,15 +106,6 @@ func (c *Client) ContactsBlocklistedPage(ctx context.Context, req ContactsPageRe
 	return contactsPage(rows)
 }
 
-// decodeContactsPage decodes the rows of a contacts page from an envelope.
-func decodeContactsPage(env *envelope) ([]BlocklistedContact, error) {
-	var rows []contactRow
-	if err := json.Unmarshal(env.Data, &rows); err != nil {
-		return nil, fmt.Errorf("kaleyra: decoding the blocklisted contacts: %w", err)
-	}
-	return contactsPage(rows)
-}
-
 // contactsPage checks a page's rows: every row must have a mobile.
 func contactsPage(rows []contactRow) ([]BlocklistedContact, error) {
 	out := make([]BlocklistedContact, len(rows))
@@ -167,7 +158,7 @@ func (c *Client) ContactsBlocklisted(ctx context.Context, req ContactsListReques
 			got, pages, err := c.readContactsBatch(gctx, req.Channel, batch, pageSize)
 			if err != nil {
 				if len(batches) > 1 {
-					return fmt.Errorf("batch %d of %d (%d numbers): %w", i+1, len(batches), len(batch), err)
+					return fmt.Errorf("batch %d of %d, %s: %w", i+1, len(batches), numbersCount(len(batch)), err)
 				}
 				return err
 			}
@@ -326,6 +317,14 @@ func (c *Client) readPagesAhead(ctx context.Context, fetch func(context.Context,
 		out = append(out, pages[i])
 	}
 	return out, nil
+}
+
+// numbersCount is "1 number" or "n numbers".
+func numbersCount(n int) string {
+	if n == 1 {
+		return "1 number"
+	}
+	return strconv.Itoa(n) + " numbers"
 }
 
 func uniqueSorted(s []string) []string {

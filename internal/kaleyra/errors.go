@@ -2,12 +2,11 @@ package kaleyra
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -42,6 +41,12 @@ type APIError struct {
 	Fields map[string]string
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// RetryAfter is the wait the answer's Retry-After header asked for, 0
+	// without one.
+	RetryAfter time.Duration
+	// MaxRetryAfter is set when the client did not retry because RetryAfter
+	// was longer than it waits (Config.MaxRetryAfter); 0 otherwise.
+	MaxRetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -59,8 +64,15 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
+	if e.RetryAfterTooLong() {
+		fmt.Fprintf(&b, "; it asked to wait %s (Retry-After), longer than the client waits (%s)", e.RetryAfter, e.MaxRetryAfter)
+	}
 	return b.String()
 }
+
+// RetryAfterTooLong reports an answer the client did not retry because its
+// Retry-After asked for a longer wait than the client makes.
+func (e *APIError) RetryAfterTooLong() bool { return e.MaxRetryAfter > 0 }
 
 // FieldsString renders the `error` fields as "key: value; key: value",
 // sorted by key.
@@ -106,8 +118,12 @@ type UnexpectedResponseError struct {
 	API         API
 	HTTPStatus  int
 	ContentType string
-	// Snippet is the start of the body, made printable.
-	Snippet  string
+	// Snippet is the start of the body, made printable, numbers masked
+	// (see Snippet).
+	Snippet string
+	// CutShort tells that the body starts as JSON but ends before the JSON
+	// does: the answer was cut short on its way (and retried as such).
+	CutShort bool
 	Attempts int
 	Err      error
 }
@@ -134,182 +150,43 @@ func (e *UnexpectedResponseError) Error() string {
 
 func (e *UnexpectedResponseError) Unwrap() error { return e.Err }
 
-// envelope is the shape of every Kaleyra answer.
-type envelope struct {
-	Code    string          `json:"code"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
-	Error   json.RawMessage `json:"error"`
-	Paging  *paging         `json:"paging"`
+// RequestError is a request that got no usable answer: a network error, a
+// timeout, a refused redirect, a body over the size cap or cut off mid-way.
+type RequestError struct {
+	API    API
+	Method string
+	// URL is the request's scheme, host and path, never its query: a
+	// lookup's query holds the numbers looked up, which are personal data.
+	URL      string
+	Attempts int
+	// Err is the cause, without net/http's "Get <url>:" prefix.
+	Err error
 }
 
-// paging is the WhatsApp API's cursor block.
-type paging struct {
-	Cursors struct {
-		Before string `json:"before"`
-		After  string `json:"after"`
-	} `json:"cursors"`
-	Next     *string `json:"next"`
-	Previous *string `json:"previous"`
+func (e *RequestError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kaleyra: %s request %s %s failed", e.API, e.Method, e.URL)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
 }
 
-// decodeResponse turns one HTTP answer into an envelope, or an error when
-// the answer is a failure or not the envelope at all.
-func decodeResponse(api API, resp *http.Response, attempts int) (*envelope, error) {
-	body, err := readBody(api, resp)
-	if err != nil {
-		return nil, err
-	}
-	return decodeBody(api, resp, body, attempts)
-}
+func (e *RequestError) Unwrap() error { return e.Err }
 
-func readBody(api API, resp *http.Response) ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		return nil, fmt.Errorf("kaleyra: reading the %s response: %w", api, err)
-	}
-	return buf.Bytes(), nil
-}
-
-func decodeBody(api API, resp *http.Response, body []byte, attempts int) (*envelope, error) {
-	env, err := parseEnvelope(body)
-	if err != nil {
-		return nil, &UnexpectedResponseError{
-			API: api, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
-			Snippet: Snippet(body, snippetBytes), Attempts: attempts, Err: err,
-		}
-	}
-	if resp.StatusCode == http.StatusOK && env.isSuccess() {
-		return env, nil
-	}
-	return nil, &APIError{
-		API: api, HTTPStatus: resp.StatusCode, Code: env.Code, Message: env.Message,
-		Fields: decodeFields(env.Error), Attempts: attempts,
-	}
-}
-
-// decodeRows decodes one answer's rows (its data) and envelope. A success
-// is decoded in one pass, straight into the rows; anything else goes
-// through decodeResponse's checks, which the fast path must agree with
-// (FuzzDecodeEnvelope holds them to it).
-func decodeRows[T any](api API, resp *http.Response, attempts int) ([]T, *envelope, error) {
-	body, err := readBody(api, resp)
-	if err != nil {
-		return nil, nil, err
-	}
-	if resp.StatusCode == http.StatusOK {
-		var fast struct {
-			Code    string          `json:"code"`
-			Message string          `json:"message"`
-			Data    []T             `json:"data"`
-			Error   json.RawMessage `json:"error"`
-			Paging  *paging         `json:"paging"`
-		}
-		// A nil Data after a clean decode means data was null or missing:
-		// the slow path says why that is not a success.
-		if json.Unmarshal(body, &fast) == nil && fast.Data != nil && successCode(fast.Code, fast.Error) {
-			return fast.Data, &envelope{Code: fast.Code, Message: fast.Message, Paging: fast.Paging}, nil
-		}
-	}
-	env, err := decodeBody(api, resp, body, attempts)
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows []T
-	if err := json.Unmarshal(env.Data, &rows); err != nil {
-		return nil, nil, fmt.Errorf("kaleyra: decoding the %s rows: %w", api, err)
-	}
-	return rows, env, nil
-}
-
-// parseEnvelope decodes body as the envelope and insists on its shape: a JSON
-// object with a code.
-func parseEnvelope(body []byte) (*envelope, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, err
-	}
-	if env.Code == "" {
-		return nil, fmt.Errorf("the JSON has no Kaleyra `code`")
-	}
-	return &env, nil
-}
-
-// isSuccess: a 200 is only a success when no `error` fields are set, the
-// code is not a documented failure and the data is a list; Kaleyra sends
-// failures such as CNT195 with a message and fields of their own, and a
-// failure code with data [] must never read as an empty page.
-func (e *envelope) isSuccess() bool {
-	d := bytes.TrimSpace(e.Data)
-	return successCode(e.Code, e.Error) && len(d) > 0 && d[0] == '['
-}
-
-// successCode tells whether a 200 with this code and `error` object is a
-// success, given that its data is a list.
-func successCode(code string, errorObject json.RawMessage) bool {
-	switch code {
-	case CodeWhatsAppOK, CodeContactsOK:
-		return true
-	case "", CodeContactsFailed, CodeAccepted, CodeServer, CodeAuth, CodeNumber,
-		CodeVersionOrAccount, CodeBadRequest, CodeLowBalance, CodeBlocklistChanged:
-		return false
-	}
-	return len(decodeFields(errorObject)) == 0
-}
-
-// decodeFields flattens the `error` object into text values. Anything that
-// is not an object (null, [], a string) gives no fields, except a bare
-// string, kept under "error".
-func decodeFields(raw json.RawMessage) map[string]string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil
-	}
-	switch raw[0] {
-	case '{':
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-			return nil
-		}
-		out := make(map[string]string, len(m))
-		for k, v := range m {
-			out[k] = jsonText(v)
-		}
-		return out
-	case '"':
-		s := jsonText(raw)
-		if s == "" {
-			return nil
-		}
-		return map[string]string{"error": s}
-	}
-	return nil
-}
-
-// jsonText renders a JSON value as text: strings unquoted, numbers as
-// written, anything else compact JSON.
-func jsonText(v json.RawMessage) string {
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	var n json.Number
-	if json.Unmarshal(v, &n) == nil {
-		return n.String()
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, v) == nil {
-		return buf.String()
-	}
-	return string(v)
-}
-
-// Snippet returns the first n bytes of b as printable, quoted text.
+// Snippet returns the first n bytes of b as printable, quoted text. Every
+// run of minNumberDigits or more digits is shown as '#'s: in a page of
+// blocklist rows those are phone numbers and WhatsApp IDs, personal data
+// that has no place in an error message or a CI log.
 func Snippet(b []byte, n int) string {
 	if len(b) == 0 {
 		return ""
 	}
 	cut := len(b) > n
+	// Mask a little past the cut, so a number that straddles it is still
+	// seen whole.
+	b = maskNumbers(b[:min(len(b), n+2*minNumberDigits)])
 	if cut {
 		b = b[:n]
 		// Drop a rune cut in half at the end, and nothing more: invalid
@@ -328,4 +205,41 @@ func Snippet(b []byte, n int) string {
 		s += "…"
 	}
 	return s
+}
+
+// minNumberDigits is the shortest run of digits Snippet masks: E.164 numbers
+// have 8 to 15 digits, and a little shorter still reveals too much.
+const minNumberDigits = 7
+
+// maskNumbers returns a copy of b with every run of minNumberDigits or more
+// ASCII digits replaced by as many '#'s.
+func maskNumbers(b []byte) []byte {
+	out := bytes.Clone(b)
+	for i := 0; i < len(out); {
+		if !isDigit(out[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(out) && isDigit(out[j]) {
+			j++
+		}
+		if j-i >= minNumberDigits {
+			for k := i; k < j; k++ {
+				out[k] = '#'
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// plural is "1 number", "2 numbers": n and the noun, in the right number.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

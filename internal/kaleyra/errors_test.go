@@ -203,47 +203,6 @@ func TestDocumentedErrorsAreTyped(t *testing.T) {
 	}
 }
 
-func TestDocumentedErrorCodeOnHTTP200IsAnError(t *testing.T) {
-	// An envelope with a documented failure code is a failure whatever the
-	// status, even with data [] and no error fields: reading it as an empty
-	// page would return an empty list as if it were complete.
-	sb := startSandbox(t, testSeed([]string{"919812345678"}, blocklistEntries(3)), sandbox.Options{})
-	codes := []string{
-		kaleyra.CodeAuth, kaleyra.CodeNumber, kaleyra.CodeVersionOrAccount, kaleyra.CodeBadRequest,
-		kaleyra.CodeLowBalance, kaleyra.CodeServer, kaleyra.CodeContactsFailed, kaleyra.CodeAccepted,
-		kaleyra.CodeBlocklistChanged,
-	}
-	for _, code := range codes {
-		for _, api := range []string{"whatsapp", "contacts"} {
-			t.Run(code+"/"+api, func(t *testing.T) {
-				sb.ClearFaults()
-				sb.AddFault(sandbox.Fault{
-					RawBody:     `{"code":"` + code + `","message":"m","data":[],"error":{}}`,
-					ContentType: "application/json",
-				})
-				c := newClient(t, sb.URL())
-				var err error
-				if api == "whatsapp" {
-					var page *kaleyra.WhatsAppPage
-					page, err = c.WhatsAppBlockedUsersPage(context.Background(), kaleyra.WhatsAppPageRequest{PhoneNumber: v2Number})
-					if err == nil {
-						t.Fatalf("a 200 with code %s read as a page of %d users", code, len(page.Users))
-					}
-				} else {
-					var rows []kaleyra.BlocklistedContact
-					rows, err = c.ContactsBlocklistedPage(context.Background(), kaleyra.ContactsPageRequest{})
-					if err == nil {
-						t.Fatalf("a 200 with code %s read as a page of %d rows", code, len(rows))
-					}
-				}
-				if got := asAPIError(t, err); got.HTTPStatus != 200 || got.Code != code {
-					t.Errorf("got HTTP %d code %s", got.HTTPStatus, got.Code)
-				}
-			})
-		}
-	}
-}
-
 func TestAPIErrorHelpers(t *testing.T) {
 	// 139102 may also come only in the fields, under a code of Kaleyra's.
 	inFields := &kaleyra.APIError{Code: "WA400", Fields: map[string]string{"code": "139102"}}

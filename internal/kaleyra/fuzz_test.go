@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,7 +77,8 @@ func FuzzDecodeEnvelope(f *testing.F) {
 }
 
 // checkSnippet: a snippet shows the body's first bytes, all of them up to
-// snippetBytes, less at most a rune cut in half at the end.
+// snippetBytes, less at most a rune cut in half at the end, with every run
+// of minNumberDigits digits masked.
 func checkSnippet(t *testing.T, body []byte, snippet string) {
 	t.Helper()
 	if len(body) == 0 {
@@ -90,8 +92,11 @@ func checkSnippet(t *testing.T, body []byte, snippet string) {
 	if err != nil {
 		t.Fatalf("snippet %s is not a quoted string: %v", snippet, err)
 	}
-	if !bytes.HasPrefix(body, []byte(shown)) {
-		t.Fatalf("snippet %s is not the start of the body %q", snippet, body)
+	if !bytes.HasPrefix(maskNumbers(body), []byte(shown)) {
+		t.Fatalf("snippet %s is not the start of the body %q, numbers masked", snippet, body)
+	}
+	if numberRun.MatchString(shown) {
+		t.Fatalf("snippet %s shows a run of %d digits", snippet, minNumberDigits)
 	}
 	if cut != (len(body) > snippetBytes) {
 		t.Fatalf("snippet %s of %d bytes: cut = %t", snippet, len(body), cut)
@@ -100,6 +105,10 @@ func checkSnippet(t *testing.T, body []byte, snippet string) {
 		t.Fatalf("snippet %s shows %d of the first %d bytes", snippet, len(shown), want)
 	}
 }
+
+// numberRun matches what Snippet must never show: a run of minNumberDigits
+// digits.
+var numberRun = regexp.MustCompile(`[0-9]{` + strconv.Itoa(minNumberDigits) + `}`)
 
 // fieldValue returns the JSON string under exactly the key name in obj, if
 // the object has that key and no other spelling of it (encoding/json matches
@@ -123,73 +132,97 @@ func dataItems(data json.RawMessage) ([]map[string]json.RawMessage, bool) {
 	return items, true
 }
 
-func FuzzDecodeWhatsAppPage(f *testing.F) {
+// okResponse is body as the client receives a 200 answer.
+func okResponse(body []byte) *http.Response {
+	return &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(bytes.NewReader(body)),
+	}
+}
+
+// FuzzWhatsAppPage runs a 200 answer through what WhatsAppBlockedUsersPage
+// runs on it: decodeRows, then whatsAppPage. Every page it returns keeps
+// each user and the cursors exactly as sent.
+func FuzzWhatsAppPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var env envelope
-		if json.Unmarshal(body, &env) != nil {
-			return
+		users, env, err := decodeRows[BlockedUser](APIWhatsApp, okResponse(body), 1)
+		var page *WhatsAppPage
+		if err == nil {
+			page, err = whatsAppPage(users, env)
 		}
-		page, err := decodeWhatsAppPage(&env)
 		if err != nil {
 			if page != nil {
 				t.Fatalf("a page came with the error %v", err)
 			}
 			return
 		}
+		// What was sent, decoded on its own.
+		var sent envelope
+		if err := json.Unmarshal(body, &sent); err != nil {
+			t.Fatalf("a page from a body that is not JSON: %v", err)
+		}
 		for i, u := range page.Users {
 			if u.WAID == "" {
 				t.Fatalf("user %d has no wa_id", i)
 			}
 		}
-		if items, ok := dataItems(env.Data); ok {
-			if len(items) != len(page.Users) {
-				t.Fatalf("%d users decoded from %d items", len(page.Users), len(items))
-			}
-			for i, item := range items {
-				var want string
-				if raw, ok := fieldValue(item, "wa_id"); ok && json.Unmarshal(raw, &want) == nil && want != page.Users[i].WAID {
-					t.Fatalf("user %d: wa_id %q, sent %q", i, page.Users[i].WAID, want)
-				}
-			}
-		} else if len(page.Users) > 0 {
-			t.Fatalf("%d users from data %q", len(page.Users), env.Data)
+		items, ok := dataItems(sent.Data)
+		if !ok {
+			t.Fatalf("a page from data %q that is not a list of objects", sent.Data)
 		}
-		var after string
+		if len(items) != len(page.Users) {
+			t.Fatalf("%d users decoded from %d items", len(page.Users), len(items))
+		}
+		for i, item := range items {
+			var want string
+			if raw, ok := fieldValue(item, "wa_id"); ok && json.Unmarshal(raw, &want) == nil && want != page.Users[i].WAID {
+				t.Fatalf("user %d: wa_id %q, sent %q", i, page.Users[i].WAID, want)
+			}
+		}
+		var before, after, next string
 		hasNext := false
-		if env.Paging != nil {
-			after = env.Paging.Cursors.After
-			hasNext = env.Paging.Next != nil
+		if sent.Paging != nil {
+			before, after = sent.Paging.Cursors.Before, sent.Paging.Cursors.After
+			if sent.Paging.Next != nil {
+				hasNext, next = true, *sent.Paging.Next
+			}
 		}
-		if page.After != after || page.HasNext != hasNext {
-			t.Fatalf("page after %q next %t; envelope after %q next %t", page.After, page.HasNext, after, hasNext)
+		if page.Before != before || page.After != after || page.HasNext != hasNext || page.Next != next {
+			t.Fatalf("page cursors %q/%q next %t %q; sent %q/%q next %t %q",
+				page.Before, page.After, page.HasNext, page.Next, before, after, hasNext, next)
 		}
 	})
 }
 
-func FuzzDecodeContactsPage(f *testing.F) {
+// FuzzContactsPage runs a 200 answer through what ContactsBlocklistedPage
+// runs on it: decodeRows, then contactsPage. Every row it returns keeps the
+// mobile and channel_type exactly as sent.
+func FuzzContactsPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var env envelope
-		if json.Unmarshal(body, &env) != nil {
-			return
+		decoded, _, err := decodeRows[contactRow](APIContacts, okResponse(body), 1)
+		var rows []BlocklistedContact
+		if err == nil {
+			rows, err = contactsPage(decoded)
 		}
-		rows, err := decodeContactsPage(&env)
 		if err != nil {
 			if rows != nil {
 				t.Fatalf("rows came with the error %v", err)
 			}
 			return
 		}
+		var sent envelope
+		if err := json.Unmarshal(body, &sent); err != nil {
+			t.Fatalf("rows from a body that is not JSON: %v", err)
+		}
 		for i, r := range rows {
 			if r.Mobile == "" {
 				t.Fatalf("row %d has no mobile", i)
 			}
 		}
-		items, ok := dataItems(env.Data)
+		items, ok := dataItems(sent.Data)
 		if !ok {
-			if len(rows) > 0 {
-				t.Fatalf("%d rows from data %q", len(rows), env.Data)
-			}
-			return
+			t.Fatalf("rows from data %q that is not a list of objects", sent.Data)
 		}
 		if len(items) != len(rows) {
 			t.Fatalf("%d rows decoded from %d items", len(rows), len(items))

@@ -18,45 +18,35 @@ func (e *CursorLoopError) Error() string {
 	return fmt.Sprintf("the API returned the cursor %q a second time (page %d); the list cannot be read completely", e.Cursor, e.Page)
 }
 
-// cursorPage is one page of a cursor-paged listing.
-type cursorPage[T any] struct {
-	Items  []T
-	Before string
-	After  string
-	// HasNext tells whether the page carried paging.next at all, and Next
-	// its value.
-	HasNext bool
-	Next    string
-}
-
 // cursorPages yields the pages of a cursor listing to its end: a page with
-// no data, or no after cursor, ends it; once the API has shown that it sends
-// paging.next, a page without it ends it too. A short page is not the end.
-// A cursor seen twice is a *CursorLoopError.
-func cursorPages[T any](ctx context.Context, fetch func(ctx context.Context, after string) (cursorPage[T], error)) iter.Seq2[cursorPage[T], error] {
-	return func(yield func(cursorPage[T], error) bool) {
+// no users, or no after cursor, ends it; once the API has shown that it
+// sends paging.next, a page without it ends it too. A short page is not the
+// end. A cursor seen twice is a *CursorLoopError.
+func cursorPages(ctx context.Context, fetch func(ctx context.Context, after string) (*WhatsAppPage, error)) iter.Seq2[*WhatsAppPage, error] {
+	return func(yield func(*WhatsAppPage, error) bool) {
 		seen := make(map[string]struct{})
 		after := ""
 		sendsNext := false
 		for n := 1; ; n++ {
 			page, err := fetch(ctx, after)
 			if err != nil {
-				yield(page, err)
+				yield(nil, err)
 				return
 			}
-			if !yield(page, nil) {
-				return
-			}
+			// Decided before the page is handed out, so nothing the
+			// caller does to it changes where the listing goes.
 			sendsNext = sendsNext || page.HasNext
-			if len(page.Items) == 0 || page.After == "" || (sendsNext && page.Next == "") {
+			last := len(page.Users) == 0 || page.After == "" || (sendsNext && page.Next == "")
+			next := page.After
+			if !yield(page, nil) || last {
 				return
 			}
-			if _, dup := seen[page.After]; dup {
-				yield(cursorPage[T]{}, &CursorLoopError{Cursor: page.After, Page: n})
+			if _, dup := seen[next]; dup {
+				yield(nil, &CursorLoopError{Cursor: next, Page: n})
 				return
 			}
-			seen[page.After] = struct{}{}
-			after = page.After
+			seen[next] = struct{}{}
+			after = next
 		}
 	}
 }

@@ -2,8 +2,10 @@ package kaleyra_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -235,5 +237,75 @@ func TestLogging(t *testing.T) {
 		if !slices.ContainsFunc(entries, func(e logEntry) bool { return strings.Contains(e.msg, want) }) {
 			t.Errorf("no log entry mentions %q", want)
 		}
+	}
+}
+
+// TestFailedRequestsNameNoNumber: a request that gets no usable answer is
+// reported with its host and path, never its query, which holds the
+// numbers looked up: blocklists are personal data, and errors end up in CI
+// logs.
+func TestFailedRequestsNameNoNumber(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + closed.Addr().String()
+	_ = closed.Close()
+
+	entries := blocklistEntries(150)
+	numbers := make([]string, 150)
+	for i := range numbers {
+		numbers[i] = mobile(i)
+	}
+	cases := map[string]struct {
+		fault *sandbox.Fault
+		tune  func(*kaleyra.Config)
+	}{
+		"connection refused": {},
+		"timeout": {
+			fault: &sandbox.Fault{API: "contacts", Delay: sandbox.Duration(5 * time.Second), Times: -1},
+			tune:  func(cfg *kaleyra.Config) { cfg.RequestTimeout = 50 * time.Millisecond },
+		},
+		"connection reset mid-body": {fault: &sandbox.Fault{API: "contacts", Reset: true, Times: -1}},
+		"body cut short":            {fault: &sandbox.Fault{API: "contacts", Truncate: true, Times: -1}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			baseURL := closedURL
+			if tc.fault != nil {
+				sb := startSandbox(t, testSeed(nil, entries), sandbox.Options{})
+				sb.AddFault(*tc.fault)
+				baseURL = sb.URL()
+			}
+			log := &recordingLogger{}
+			c := newClient(t, baseURL, func(cfg *kaleyra.Config) {
+				cfg.Logger = log
+				if tc.tune != nil {
+					tc.tune(cfg)
+				}
+			})
+			_, _, err := c.ContactsBlocklisted(context.Background(), kaleyra.ContactsListRequest{Mobiles: numbers})
+			var reqErr *kaleyra.RequestError
+			if !errors.As(err, &reqErr) {
+				t.Fatalf("error %v (%T), want a *kaleyra.RequestError", err, err)
+			}
+			if want := baseURL + "/v1/" + testSID + "/contacts/blocklisted"; reqErr.URL != want || reqErr.Method != http.MethodGet {
+				t.Errorf("the error names %s %s, want GET %s", reqErr.Method, reqErr.URL, want)
+			}
+			texts := []string{err.Error()}
+			for _, e := range log.all() {
+				texts = append(texts, fmt.Sprintf("%s %v", e.msg, e.fields))
+			}
+			for _, text := range texts {
+				if strings.Contains(text, "mobile=") || strings.Contains(text, "?limit") {
+					t.Errorf("the query shows in %q", text)
+				}
+				for _, n := range numbers {
+					if strings.Contains(text, n) || strings.Contains(text, n[1:]) || strings.Contains(text, "%2B"+n[1:]) {
+						t.Fatalf("the number %s shows in %q", n, text)
+					}
+				}
+			}
+		})
 	}
 }

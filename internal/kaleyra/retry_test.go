@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,8 +82,27 @@ func TestRetryAfterTooLongFailsAtOnce(t *testing.T) {
 	if got.HTTPStatus != 429 || got.Code != sandbox.CodeTooManyRequests || got.Attempts != 1 {
 		t.Errorf("got HTTP %d %s after %d attempts; want 429 %s after 1", got.HTTPStatus, got.Code, got.Attempts, sandbox.CodeTooManyRequests)
 	}
+	// The error says why it did not wait, for the diagnostic to explain.
+	if !got.RetryAfterTooLong() || got.RetryAfter != 3*time.Second || got.MaxRetryAfter != 2*time.Second {
+		t.Errorf("RetryAfter %s, MaxRetryAfter %s; want 3s, longer than 2s", got.RetryAfter, got.MaxRetryAfter)
+	}
+	if !strings.Contains(err.Error(), "asked to wait 3s (Retry-After), longer than the client waits (2s)") {
+		t.Errorf("error %q does not say why it did not wait", err)
+	}
 	if n := len(sb.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestRetryAfterWithinTheLimitIsNoRefusal(t *testing.T) {
+	// Retries that run out under a short Retry-After: the wait is reported,
+	// but not as refused.
+	sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 429, RetryAfter: "0", Times: -1})
+	_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+	got := asAPIError(t, err)
+	if got.RetryAfterTooLong() || got.MaxRetryAfter != 0 || got.Attempts != testMaxRetries+1 {
+		t.Errorf("MaxRetryAfter %s after %d attempts; want none after %d", got.MaxRetryAfter, got.Attempts, testMaxRetries+1)
 	}
 }
 
@@ -174,57 +192,6 @@ func TestKaleyraRetryCodesAreRetriedUnderAnyStatus(t *testing.T) {
 	}
 }
 
-const gatewayPage = `<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>`
-
-func TestNonEnvelopeBodyIsUnexpectedResponse(t *testing.T) {
-	long := "<!DOCTYPE html>" + strings.Repeat("<p>maintenance</p>", 40)
-	cases := []struct {
-		name         string
-		fault        sandbox.Fault
-		wantStatus   int
-		wantAttempts int
-		wantSnippet  string
-		wantCut      bool
-	}{
-		{name: "HTML with 200", fault: sandbox.Fault{RawBody: gatewayPage}, wantStatus: 200, wantAttempts: 1, wantSnippet: `"<html><head><title>502 Bad Gateway`},
-		{name: "HTML with 502, retried", fault: sandbox.Fault{RawBody: gatewayPage, Status: 502, Times: -1}, wantStatus: 502, wantAttempts: testMaxRetries + 1, wantSnippet: `"<html>`},
-		{name: "long page is cut", fault: sandbox.Fault{RawBody: long, Status: 403}, wantStatus: 403, wantAttempts: 1, wantSnippet: `"<!DOCTYPE html><p>maintenance`, wantCut: true},
-		{name: "JSON that is not the envelope", fault: sandbox.Fault{RawBody: `{"error":"bad gateway"}`, ContentType: "application/json", Status: 400}, wantStatus: 400, wantAttempts: 1, wantSnippet: `"{\"error\":\"bad gateway\"}"`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
-			sb.AddFault(tc.fault)
-			_, err := readUsers(context.Background(), newClient(t, sb.URL()))
-			var unexpected *kaleyra.UnexpectedResponseError
-			if !errors.As(err, &unexpected) {
-				t.Fatalf("error %v (%T), want a *kaleyra.UnexpectedResponseError", err, err)
-			}
-			if unexpected.HTTPStatus != tc.wantStatus || unexpected.Attempts != tc.wantAttempts {
-				t.Errorf("HTTP %d after %d attempts; want %d after %d", unexpected.HTTPStatus, unexpected.Attempts, tc.wantStatus, tc.wantAttempts)
-			}
-			if !strings.HasPrefix(unexpected.Snippet, tc.wantSnippet) {
-				t.Errorf("snippet %s does not start with %s", unexpected.Snippet, tc.wantSnippet)
-			}
-			if cut := strings.HasSuffix(unexpected.Snippet, "…"); cut != tc.wantCut {
-				t.Errorf("snippet %s: cut = %t, want %t", unexpected.Snippet, cut, tc.wantCut)
-			}
-			if len(unexpected.Snippet) > 260 {
-				t.Errorf("the snippet is %d bytes long", len(unexpected.Snippet))
-			}
-			if tc.fault.ContentType == "" && unexpected.ContentType != "text/html; charset=utf-8" {
-				t.Errorf("content type %q", unexpected.ContentType)
-			}
-			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(tc.wantStatus)) || !strings.Contains(err.Error(), tc.wantSnippet) {
-				t.Errorf("error %q does not show the status and the body", err)
-			}
-			if n := len(sb.Requests()); n != tc.wantAttempts {
-				t.Errorf("%d requests, want %d", n, tc.wantAttempts)
-			}
-		})
-	}
-}
-
 func TestCutOffBodiesAreRetried(t *testing.T) {
 	cases := map[string]sandbox.Fault{
 		"truncate": {API: "whatsapp", Truncate: true},
@@ -262,6 +229,58 @@ func TestCutOffBodiesAreRetried(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cutPage is a WhatsApp page cut off after 120 bytes: a complete HTTP
+// answer whose JSON ends early.
+const cutPage = `{"code":"WA200","message":"Request Processed Successfully","data":[{"messaging_product":"whatsapp","wa_id":"91981`
+
+func TestCutJSONBodiesAreRetried(t *testing.T) {
+	cut := sandbox.Fault{API: "whatsapp", RawBody: cutPage, ContentType: "application/json"}
+
+	t.Run("once", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(cut)
+		users, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		if err != nil || len(users) != len(fewUsers) {
+			t.Fatalf("%d users, error %v; want %d users", len(users), err, len(fewUsers))
+		}
+		// The cut page again, then the empty page.
+		if n := len(sb.Requests()); n != 3 {
+			t.Errorf("%d requests, want 3", n)
+		}
+	})
+
+	t.Run("always", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		always := cut
+		always.Times = -1
+		sb.AddFault(always)
+		_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		var unexpected *kaleyra.UnexpectedResponseError
+		if !errors.As(err, &unexpected) {
+			t.Fatalf("error %v (%T), want a *kaleyra.UnexpectedResponseError", err, err)
+		}
+		if unexpected.HTTPStatus != 200 || unexpected.Attempts != testMaxRetries+1 || !unexpected.CutShort {
+			t.Errorf("HTTP %d after %d attempts, cut short %t; want 200 after %d, cut short", unexpected.HTTPStatus, unexpected.Attempts, unexpected.CutShort, testMaxRetries+1)
+		}
+		if !strings.HasPrefix(unexpected.Snippet, `"{\"code\":\"WA200\"`) {
+			t.Errorf("snippet %s", unexpected.Snippet)
+		}
+		if n := len(sb.Requests()); n != testMaxRetries+1 {
+			t.Errorf("%d requests, want %d", n, testMaxRetries+1)
+		}
+	})
+
+	t.Run("whole JSON that is not the envelope is not retried", func(t *testing.T) {
+		sb := startSandbox(t, testSeed(fewUsers, nil), sandbox.Options{})
+		sb.AddFault(sandbox.Fault{API: "whatsapp", RawBody: `{"status":"ok"} trailing`, ContentType: "application/json", Times: -1})
+		_, err := readUsers(context.Background(), newClient(t, sb.URL()))
+		var unexpected *kaleyra.UnexpectedResponseError
+		if !errors.As(err, &unexpected) || unexpected.CutShort || unexpected.Attempts != 1 {
+			t.Fatalf("error %v; want an unexpected body, not cut short, after 1 attempt", err)
+		}
+	})
 }
 
 func TestResponseSizeCap(t *testing.T) {

@@ -2,7 +2,6 @@ package kaleyra
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,25 +69,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func msSince(t time.Time) int64 { return time.Since(t).Milliseconds() }
-
-// envelopeCode is the Kaleyra code of a response, or "". The body was
-// read whole by transport, so reading it again costs no I/O; it is put back
-// for the caller.
-func envelopeCode(resp *http.Response) string {
-	data, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(data))
-	if err != nil {
-		return ""
-	}
-	var env struct {
-		Code string `json:"code"`
-	}
-	if json.Unmarshal(data, &env) != nil {
-		return ""
-	}
-	return env.Code
-}
 
 // ResponseTooLargeError is a response body over the client's size cap.
 type ResponseTooLargeError struct {

@@ -2,7 +2,6 @@ package kaleyra
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -76,15 +75,6 @@ func (c *Client) WhatsAppBlockedUsersPage(ctx context.Context, req WhatsAppPageR
 	return whatsAppPage(users, env)
 }
 
-// decodeWhatsAppPage decodes a WhatsApp page from an envelope.
-func decodeWhatsAppPage(env *envelope) (*WhatsAppPage, error) {
-	var users []BlockedUser
-	if err := json.Unmarshal(env.Data, &users); err != nil {
-		return nil, fmt.Errorf("kaleyra: decoding the WhatsApp blocked users: %w", err)
-	}
-	return whatsAppPage(users, env)
-}
-
 // whatsAppPage checks a page's users and takes its cursors.
 func whatsAppPage(users []BlockedUser, env *envelope) (*WhatsAppPage, error) {
 	page := &WhatsAppPage{Users: users}
@@ -105,26 +95,11 @@ func whatsAppPage(users []BlockedUser, env *envelope) (*WhatsAppPage, error) {
 // WhatsAppBlockedUserPages yields every page of the blocked users, following
 // the after cursors to the end.
 func (c *Client) WhatsAppBlockedUserPages(ctx context.Context, req WhatsAppPageRequest) iter.Seq2[*WhatsAppPage, error] {
-	pages := cursorPages(ctx, func(ctx context.Context, after string) (cursorPage[BlockedUser], error) {
+	return cursorPages(ctx, func(ctx context.Context, after string) (*WhatsAppPage, error) {
 		r := req
 		r.After = after
-		p, err := c.WhatsAppBlockedUsersPage(ctx, r)
-		if err != nil {
-			return cursorPage[BlockedUser]{}, err
-		}
-		return cursorPage[BlockedUser]{Items: p.Users, Before: p.Before, After: p.After, HasNext: p.HasNext, Next: p.Next}, nil
+		return c.WhatsAppBlockedUsersPage(ctx, r)
 	})
-	return func(yield func(*WhatsAppPage, error) bool) {
-		for p, err := range pages {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield(&WhatsAppPage{Users: p.Items, Before: p.Before, After: p.After, HasNext: p.HasNext, Next: p.Next}, nil) {
-				return
-			}
-		}
-	}
 }
 
 // WhatsAppListRequest asks for a whole blocked-users list.
@@ -158,7 +133,7 @@ func (c *Client) WhatsAppBlockedUsers(ctx context.Context, req WhatsAppListReque
 		stats.Elapsed = time.Since(start)
 		if err != nil {
 			if errors.As(err, &apiErr) && apiErr.IsBlocklistChanged() {
-				return nil, stats, fmt.Errorf("kaleyra: the blocklist kept changing while it was read (%d restarts): %w", stats.Restarts, err)
+				return nil, stats, fmt.Errorf("kaleyra: gave up after %s from the first page: %w", plural(stats.Restarts, "restart"), err)
 			}
 			return nil, stats, err
 		}

@@ -235,7 +235,7 @@ func TestWhatsAppBlocklistChangedRestartsAreBounded(t *testing.T) {
 		if !asAPIError(t, err).IsBlocklistChanged() {
 			t.Errorf("the error does not report 139102: %v", err)
 		}
-		if want := fmt.Sprintf("(%d restarts)", kaleyra.MaxBlocklistRestarts); !strings.Contains(err.Error(), want) {
+		if want := fmt.Sprintf("gave up after %d restarts from the first page", kaleyra.MaxBlocklistRestarts); !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 		if n := len(sb.Requests()); n != kaleyra.MaxBlocklistRestarts+1 || stats.Restarts != kaleyra.MaxBlocklistRestarts {

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -95,9 +94,9 @@ func (d *contactsBlocklistedDataSource) Schema(_ context.Context, _ datasource.S
 		Attributes: map[string]schema.Attribute{
 			"channel": schema.StringAttribute{
 				MarkdownDescription: "Only the blocklist of this channel: " + backticked(kaleyra.Channels()) +
-					", in lowercase as the API takes it. Unset, every channel is read.",
+					", in any letter case (it is sent lowercase, as the API takes it). Unset, every channel is read.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOf(kaleyra.Channels()...)},
+				Validators: []validator.String{oneOfAnyCase(kaleyra.Channels()...)},
 			},
 			"mobiles": schema.ListAttribute{
 				MarkdownDescription: "The numbers to check, in E.164 form (`+` then 8 to 15 digits, the first not `0`, like " +
@@ -239,10 +238,13 @@ func contactsState(contactType tftypes.Object, configured stateValues, channel s
 	}
 }
 
+// contactsSubject names what a read looks up, for its diagnostics: the
+// count of distinct numbers, never a number itself.
 func contactsSubject(channel string, mobiles []string) string {
 	what := "the whole blocklist"
 	if mobiles != nil {
-		what = fmt.Sprintf("the blocklist status of %d numbers", len(mobiles))
+		distinct := slices.Compact(slices.Sorted(slices.Values(mobiles)))
+		what = "the blocklist status of " + plural(len(distinct), "number")
 	}
 	if channel == "" {
 		return what + " on every channel"

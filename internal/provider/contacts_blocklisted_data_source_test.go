@@ -399,11 +399,11 @@ func contactCheck(mobile, channelType string, channel knownvalue.Check) knownval
 func TestContactsBlocklisted_unknownChannelFailsAtPlan(t *testing.T) {
 	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
 	var steps []resource.TestStep
-	for _, channel := range []string{"SMS", "email", ""} {
+	for _, channel := range []string{"email", "S M S", ""} {
 		steps = append(steps, resource.TestStep{
 			Config:      contactsConfig(sb.URL(), fmt.Sprintf("channel = %q", channel)),
 			PlanOnly:    true,
-			ExpectError: errorLike(fmt.Sprintf(`Attribute channel value must be one of: ["sms" "whatsapp" "voice"], got: %q`, channel)),
+			ExpectError: errorLike(fmt.Sprintf(`Attribute channel is %q; expected one of "sms", "whatsapp" or "voice", in any letter case.`, channel)),
 		})
 	}
 	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviders(), Steps: steps})
@@ -429,10 +429,9 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 			Config: contactsConfig(sb.URL(), mobilesArg(numbers)),
 			ExpectError: errorLike("Unable to Read Contacts Blocklist",
 				"could not read the blocklist status of 250 numbers on every channel. No partial list was returned.",
+				"Failed: batch 2 of 3, 100 numbers",
 				"HTTP 400 with code CNT195: Unable to fetch the blocklisted number",
-				"Error fields: description: Unable to fetch the blocklisted number",
-				"Kaleyra could not fetch the blocklist. Try again later",
-				"batch 2 of 3 (100 numbers)"),
+				"Kaleyra could not fetch the blocklist. Try again later"),
 		}},
 	})
 
@@ -442,7 +441,7 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError || diags[0].Summary != "Unable to Read Contacts Blocklist" {
 		t.Fatalf("diagnostics %+v, want one error %q", diags, "Unable to Read Contacts Blocklist")
 	}
-	if !strings.Contains(diags[0].Detail, "batch 2 of 3 (100 numbers)") {
+	if !strings.Contains(diags[0].Detail, "batch 2 of 3, 100 numbers") {
 		t.Errorf("the diagnostic does not name the failing batch:\n%s", diags[0].Detail)
 	}
 	for _, name := range []string{"id", "contacts", "blocklisted_mobiles", "blocked", "total"} {
@@ -710,24 +709,24 @@ data "kaleyra_contacts_blocklisted" "test" {}
 			{
 				Config: config(testSID, "wrong-key"),
 				ExpectError: errorLike(summary, "HTTP 401 with code RBC001: Incorrect SID or API key.",
-					"Error fields: error: Incorrect SID or API key.",
+					"Attempts: 1",
 					"Check the provider's `sid` and `api_key` arguments, or the KALEYRA_SID and KALEYRA_API_KEY environment variables"),
 			},
 			{
 				Config: config(lowSID, lowKey),
 				ExpectError: errorLike(summary, "HTTP 400 with code E110: Please check your balance, You have a low balance!",
-					"Error fields: balance: Please check your balance", "The Kaleyra account's balance is low. Top it up"),
+					"Attempts: 1", "The Kaleyra account's balance is low. Top it up"),
 			},
 			{
 				Config: config(unavailableSID, unavailableKey),
 				ExpectError: errorLike(summary, "HTTP 401 with code WA-401: API is not available for given customer",
-					"Error fields: account: API is not available", "This Kaleyra API is not enabled for the account"),
+					"Attempts: 1", "This Kaleyra API is not enabled for the account"),
 			},
 			{
 				PreConfig: fault(sandbox.Fault{API: "contacts", Code: "CNT195", Times: -1}),
 				Config:    config(testSID, testAPIKey),
 				ExpectError: errorLike(summary, "HTTP 400 with code CNT195: Unable to fetch the blocklisted number",
-					"Error fields: description: Unable to fetch the blocklisted number", "Kaleyra could not fetch the blocklist"),
+					"Attempts: 1", "Kaleyra could not fetch the blocklist"),
 			},
 			{
 				// Valid input never builds a request Kaleyra rejects, so the

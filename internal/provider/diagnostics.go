@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -22,51 +27,145 @@ type readFailure struct {
 	apiVersion string // WhatsApp only: the version used
 }
 
-// addReadError turns any client error into one error diagnostic: what
-// failed, Kaleyra's status, code, message and fields, what to do next, and
-// the original error. Every API error goes through here.
+// addReadError turns any client error into one error diagnostic. Every API
+// error goes through here; see readErrorDetail for its shape.
 func addReadError(diags *diag.Diagnostics, f readFailure, err error) {
+	diags.AddError(f.summary, readErrorDetail(f, err))
+}
+
+// readErrorDetail is the detail of a read error, in one shape whatever the
+// error: what was being read; the part of the read that failed, if the
+// client named one (a lookup batch); what came back: Kaleyra's status, code
+// and message, the error fields that add to the message, or the request and
+// its cause when nothing usable came back; the attempts; and what to do
+// next. Each fact is said once. Nothing in it comes from a request's query,
+// which holds the numbers looked up.
+func readErrorDetail(f readFailure, err error) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "The %s data source could not read %s. No partial list was returned.\n\n", f.dataSource, f.subject)
 
 	var apiErr *kaleyra.APIError
 	var unexpected *kaleyra.UnexpectedResponseError
+	var reqErr *kaleyra.RequestError
+	var shown error // the error the lines below render
 	switch {
 	case errors.As(err, &apiErr):
-		fmt.Fprintf(&b, "Kaleyra answered HTTP %d", apiErr.HTTPStatus)
-		if apiErr.Code != "" {
-			fmt.Fprintf(&b, " with code %s", apiErr.Code)
-		}
-		if apiErr.Message != "" {
-			fmt.Fprintf(&b, ": %s", apiErr.Message)
-		}
-		b.WriteString("\n")
-		if fields := apiErr.FieldsString(); fields != "" {
-			fmt.Fprintf(&b, "Error fields: %s\n", fields)
-		}
-		if apiErr.Attempts > 1 {
-			fmt.Fprintf(&b, "Attempts: %d (the last answer is shown)\n", apiErr.Attempts)
-		}
+		shown = apiErr
 	case errors.As(err, &unexpected):
-		fmt.Fprintf(&b, "Kaleyra answered HTTP %d with a body that is not Kaleyra's JSON envelope", unexpected.HTTPStatus)
-		if unexpected.ContentType != "" {
-			fmt.Fprintf(&b, " (Content-Type %s)", unexpected.ContentType)
-		}
-		b.WriteString(".\n")
-		if unexpected.Snippet != "" {
-			fmt.Fprintf(&b, "The body starts with: %s\n", unexpected.Snippet)
+		shown = unexpected
+	case errors.As(err, &reqErr):
+		shown = reqErr
+	}
+
+	// What the client wrapped around the error (such as the lookup batch)
+	// is shown once, on its own line; text of an unknown shape is kept
+	// whole, since it may say what nothing else does.
+	rest := ""
+	if shown != nil {
+		if wrapped, ok := strings.CutSuffix(err.Error(), shown.Error()); ok {
+			if wrapped = strings.TrimSuffix(withoutPackage(wrapped), ": "); wrapped != "" {
+				fmt.Fprintf(&b, "Failed: %s\n", wrapped)
+			}
 		} else {
-			b.WriteString("The body is empty.\n")
+			rest = withoutPackage(err.Error())
 		}
-		if unexpected.Attempts > 1 {
-			fmt.Fprintf(&b, "Attempts: %d\n", unexpected.Attempts)
-		}
+	}
+
+	switch {
+	case apiErr != nil:
+		writeAPIError(&b, apiErr)
+	case unexpected != nil:
+		writeUnexpectedResponse(&b, unexpected)
+	case reqErr != nil:
+		fmt.Fprintf(&b, "Request: %s %s (query not shown)\n", reqErr.Method, reqErr.URL)
+		fmt.Fprintf(&b, "Cause: %s\n", withoutPackage(reqErr.Err.Error()))
+		writeAttempts(&b, reqErr.Attempts, false)
+	default:
+		rest = withoutPackage(err.Error())
+	}
+	if rest != "" {
+		fmt.Fprintf(&b, "Cause: %s\n", rest)
 	}
 	if hint := hintFor(f, err); hint != "" {
 		fmt.Fprintf(&b, "\n%s\n", hint)
 	}
-	fmt.Fprintf(&b, "\nCause: %s", err)
-	diags.AddError(f.summary, b.String())
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// writeAPIError writes Kaleyra's answer: status, code and message once, the
+// fields that say something the message does not, a Retry-After the
+// provider waited for, and the attempts.
+func writeAPIError(b *strings.Builder, e *kaleyra.APIError) {
+	fmt.Fprintf(b, "Kaleyra answered HTTP %d", e.HTTPStatus)
+	if e.Code != "" {
+		fmt.Fprintf(b, " with code %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(b, ": %s", e.Message)
+	}
+	b.WriteString("\n")
+	if fields := newFields(e); fields != "" {
+		fmt.Fprintf(b, "Error fields: %s\n", fields)
+	}
+	if e.RetryAfter > 0 && !e.RetryAfterTooLong() {
+		// A refused wait is the hint's to explain.
+		fmt.Fprintf(b, "Retry-After: %s\n", seconds(e.RetryAfter))
+	}
+	writeAttempts(b, e.Attempts, true)
+}
+
+// newFields renders the `error` fields whose value is not the message
+// again, as Kaleyra's usually is, sorted by key.
+func newFields(e *kaleyra.APIError) string {
+	var parts []string
+	for _, key := range slices.Sorted(maps.Keys(e.Fields)) {
+		if value := e.Fields[key]; !sameText(value, e.Message) {
+			parts = append(parts, key+": "+value)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sameText(a, b string) bool {
+	norm := func(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".!") }
+	return strings.EqualFold(norm(a), norm(b))
+}
+
+// writeUnexpectedResponse writes an answer that is not the envelope: its
+// status, type and first bytes, and why it could not be read.
+func writeUnexpectedResponse(b *strings.Builder, e *kaleyra.UnexpectedResponseError) {
+	fmt.Fprintf(b, "Kaleyra answered HTTP %d with a body that is not Kaleyra's JSON envelope", e.HTTPStatus)
+	if e.ContentType != "" {
+		fmt.Fprintf(b, " (Content-Type %s)", e.ContentType)
+	}
+	b.WriteString(".\n")
+	if e.Snippet != "" {
+		fmt.Fprintf(b, "The body starts with: %s\n", e.Snippet)
+	} else {
+		b.WriteString("The body is empty.\n")
+	}
+	switch {
+	case e.CutShort:
+		b.WriteString("The JSON ends before it is complete: the answer was cut short.\n")
+	case e.Snippet != "" && e.Err != nil:
+		fmt.Fprintf(b, "Decoding it failed: %s\n", e.Err)
+	}
+	writeAttempts(b, e.Attempts, false)
+}
+
+func writeAttempts(b *strings.Builder, attempts int, lastAnswer bool) {
+	switch {
+	case attempts > 1 && lastAnswer:
+		fmt.Fprintf(b, "Attempts: %d (the last answer is shown)\n", attempts)
+	case attempts > 0:
+		fmt.Fprintf(b, "Attempts: %d\n", attempts)
+	}
+}
+
+// withoutPackage drops the client's "kaleyra: " prefixes, which tell a Go
+// programmer where an error came from and a Terraform user nothing.
+func withoutPackage(s string) string {
+	return strings.ReplaceAll(s, "kaleyra: ", "")
 }
 
 // hintFor says what to do next for the errors a user can act on.
@@ -84,7 +183,7 @@ func hintFor(f readFailure, err error) string {
 	case errors.As(err, &loop):
 		return "The API handed out a paging cursor it had already returned, so following it would " +
 			"loop or silently shorten the list. The provider stopped instead. Run again; if it persists, " +
-			"report it to Kaleyra support with the cursor shown below."
+			"report it to Kaleyra support with the cursor shown above."
 	case errors.As(err, &redirect):
 		return "The API answered with a redirect to another host. The provider refuses it so that the API " +
 			"key never leaves the configured host. Check `base_url` (or " + EnvBaseURL + ") and any proxy in between."
@@ -106,6 +205,14 @@ func hintFor(f readFailure, err error) string {
 
 func apiHint(f readFailure, e *kaleyra.APIError) string {
 	switch {
+	case e.RetryAfterTooLong():
+		hint := fmt.Sprintf("Kaleyra asked to wait %s before the next request (Retry-After), longer than "+
+			"the provider waits (%s), so the read stopped rather than stall the plan. Run it again later.",
+			seconds(e.RetryAfter), humanDuration(e.MaxRetryAfter))
+		if e.HTTPStatus == http.StatusTooManyRequests {
+			hint += " If it keeps happening, lower `max_parallel_requests` in the provider block."
+		}
+		return hint
 	case e.Code == kaleyra.CodeAuth:
 		return "Kaleyra did not accept the SID and API key. Check the provider's `sid` and `api_key` " +
 			"arguments, or the " + EnvSID + " and " + EnvAPIKey + " environment variables, and that `pod` " +
@@ -131,8 +238,7 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 	case e.Code == kaleyra.CodeContactsFailed:
 		return "Kaleyra could not fetch the blocklist. Try again later; if it persists, contact Kaleyra support."
 	case e.IsBlocklistChanged():
-		return "The blocklist kept changing while it was being read, even after restarting from the first " +
-			"page. Run again when it is quieter."
+		return "The blocklist kept changing while it was being read. Run again when it is quieter."
 	case e.HTTPStatus == http.StatusTooManyRequests:
 		return "Kaleyra is rate limiting the account and the retries ran out. Raise `max_retries`, or lower " +
 			"`max_parallel_requests`, in the provider block."
@@ -154,4 +260,26 @@ func addReadTimeoutError(diags *diag.Diagnostics, f readFailure, timeout string)
 			"`timeouts { read = \"…\" }` block on the data source, or check why Kaleyra answers slowly "+
 			"(`TF_LOG_PROVIDER=DEBUG` logs every request's duration).",
 		f.dataSource, f.subject, timeout))
+}
+
+// seconds renders a wait in whole seconds, rounded up: "300 seconds".
+func seconds(d time.Duration) string {
+	return plural(int(math.Ceil(d.Seconds())), "second")
+}
+
+// humanDuration renders a limit: "2 minutes" when it is whole minutes, else
+// seconds.
+func humanDuration(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return plural(int(d/time.Minute), "minute")
+	}
+	return seconds(d)
+}
+
+// plural is "1 number", "2 numbers": n and the noun, in the right number.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

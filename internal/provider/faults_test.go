@@ -76,6 +76,10 @@ data "kaleyra_contacts_blocklisted" "test" {
 `, strings.Join(quoted, ", "))
 }
 
+// faultWhatsappPath is the path of faultBusiness's blocked users, as a
+// diagnostic names the request.
+var faultWhatsappPath = "/v2/" + testSID + "/whatsapp/" + faultBusiness + "/block_users"
+
 // faultSandbox serves faultBusiness with blocked users, and the faults.
 func faultSandbox(t *testing.T, blocked []string, faults ...sandbox.Fault) *sandbox.Server {
 	t.Helper()
@@ -220,15 +224,17 @@ func TestFault_bodyNotKaleyraJSON(t *testing.T) {
 			name:     "truncated body",
 			fault:    sandbox.Fault{API: "whatsapp", Truncate: true, Times: -1},
 			requests: 2,
-			want: []string{"Unable to Read WhatsApp Blocked Users", "Check the network path",
-				"failed after 2 attempts", "reading the response body: unexpected EOF (HTTP 200;", "bytes arrived, starting with"},
+			want: []string{"Unable to Read WhatsApp Blocked Users", "Request: GET", faultWhatsappPath + " (query not shown)",
+				"Cause: reading the response body: unexpected EOF (HTTP 200;", "bytes arrived, starting with", "Attempts: 2",
+				"Check the network path"},
 		},
 		{
 			name:     "connection reset",
 			fault:    sandbox.Fault{API: "whatsapp", Reset: true, Times: -1},
 			requests: 2,
-			want: []string{"Unable to Read WhatsApp Blocked Users", "Check the network path",
-				"failed after 2 attempts", "connection reset by peer (HTTP 200;", "bytes arrived, starting with"},
+			want: []string{"Unable to Read WhatsApp Blocked Users", "Request: GET", faultWhatsappPath + " (query not shown)",
+				"connection reset by peer (HTTP 200;", "bytes arrived, starting with", "Attempts: 2",
+				"Check the network path"},
 		},
 	}
 	for _, tc := range cases {
@@ -259,8 +265,8 @@ func TestFault_responseOverSizeCap(t *testing.T) {
 			{
 				Config: faultWhatsappConfig(sb.URL(), "", 100),
 				ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
-					"larger than the provider reads from one request", "Lower `page_size`",
-					fmt.Sprintf("the response body is larger than the %d-byte cap", capBytes)),
+					fmt.Sprintf("Cause: the response body is larger than the %d-byte cap", capBytes), "Attempts: 1",
+					"larger than the provider reads from one request", "Lower `page_size`"),
 			},
 			{
 				PreConfig: func() {
@@ -290,10 +296,10 @@ func TestFault_slowServerPastRequestTimeout(t *testing.T) {
   request_timeout = "200ms"
   max_retries     = 1`, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
-				"took longer than `request_timeout`", "Raise `request_timeout`",
 				// net/http says "Client.Timeout exceeded" or "context
 				// deadline exceeded", depending on when the timer fires.
-				"failed after 2 attempts"),
+				"Attempts: 2",
+				"took longer than `request_timeout`", "Raise `request_timeout`"),
 		}},
 	})
 	if got := len(sb.Requests()); got != 2 {
@@ -309,7 +315,7 @@ func TestFault_cursorLoopFailsNeverShortens(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: faultWhatsappConfig(sb.URL(), "", 10),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
-				"handed out a paging cursor it had already returned", "a second time (page 2)"),
+				"a second time (page 2)", "handed out a paging cursor it had already returned"),
 		}},
 	})
 }
@@ -358,8 +364,8 @@ func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
 				ExpectError: errorLike("Unable to Read Contacts Blocklist",
 					"could not read the blocklist status of 350 numbers on every channel", "No partial list was returned",
-					"Kaleyra answered HTTP 503 with code WA500", "Attempts: 3",
-					"batch 2 of 4 (100 numbers)"),
+					"Failed: batch 2 of 4, 100 numbers",
+					"Kaleyra answered HTTP 503 with code WA500", "Attempts: 3"),
 			},
 		},
 	})
@@ -376,9 +382,9 @@ func TestFault_redirectToAnotherHostRefused(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: faultWhatsappConfig(sb.URL(), "", 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
-				"never leaves the configured host", "Check `base_url`",
 				"refused a redirect from "+sb.URL()+" to "+other.URL(),
-				"the API key is only sent to the configured host"),
+				"the API key is only sent to the configured host",
+				"never leaves the configured host", "Check `base_url`"),
 		}},
 	})
 	if got := other.Requests(); len(got) != 0 {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -134,13 +133,13 @@ func (p *kaleyraProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					", in any letter case. It selects the API hosts. Falls back to the `" + EnvPod +
 					"` environment variable, then to `" + string(kaleyra.DefaultPod) + "`.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.OneOfCaseInsensitive(podNames()...)},
+				Validators: []validator.String{oneOfAnyCase(podNames()...)},
 			},
 			"sid": schema.StringAttribute{
 				MarkdownDescription: "The Kaleyra account SID (Security Identifier), as shown in the Kaleyra console " +
 					"with the API key. Falls back to the `" + EnvSID + "` environment variable; one of the two is required.",
 				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{notEmpty("Account SID", "account SID", EnvSID)},
 			},
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "The Kaleyra API key. Sensitive: it is sent only in the `api-key` header to the " +
@@ -148,7 +147,7 @@ func (p *kaleyraProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"` environment variable; one of the two is required.",
 				Optional:   true,
 				Sensitive:  true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators: []validator.String{notEmpty("API Key", "API key", EnvAPIKey)},
 			},
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "Replaces the pod's host for every API: a proxy, an API gateway or a local " +

@@ -141,7 +141,7 @@ func TestProvider_invalidArgumentsFailAtPlanNamingAttributeAndValue(t *testing.T
 		attr, value string // the attribute and its HCL value
 		want        []string
 	}{
-		{"pod", `"US"`, []string{`Attribute pod value must be one of: ["IN" "SG" "EU" "NA"], got: "US"`}},
+		{"pod", `"US"`, []string{`Attribute pod is "US"; expected one of "IN", "SG", "EU" or "NA", in any letter case.`}},
 		{"base_url", `"api.example.com"`, []string{"Invalid Kaleyra Base URL", `Attribute base_url: base URL "api.example.com" must be absolute`}},
 		{"base_url", `"http://api.example.com"`, []string{"Invalid Kaleyra Base URL", `Attribute base_url: base URL "http://api.example.com" uses plain http on a host that is not loopback`}},
 		{"base_url", `"ftp://127.0.0.1:2121"`, []string{"Invalid Kaleyra Base URL", `Attribute base_url: base URL "ftp://127.0.0.1:2121" has scheme "ftp"`}},
@@ -151,8 +151,8 @@ func TestProvider_invalidArgumentsFailAtPlanNamingAttributeAndValue(t *testing.T
 		{"request_timeout", `"-5s"`, []string{`Attribute request_timeout is "-5s"; expected a positive Go duration`}},
 		{"max_parallel_requests", `0`, []string{"Attribute max_parallel_requests value must be between 1 and 32, got: 0"}},
 		{"max_parallel_requests", `33`, []string{"Attribute max_parallel_requests value must be between 1 and 32, got: 33"}},
-		{"sid", `""`, []string{"Attribute sid string length must be at least 1, got: 0"}},
-		{"api_key", `""`, []string{"Attribute api_key string length must be at least 1, got: 0"}},
+		{"sid", `""`, []string{"Empty Kaleyra Account SID", "Attribute sid is set to an empty string. Set it to the Kaleyra account SID, or leave it out of the provider block to use the KALEYRA_SID environment variable."}},
+		{"api_key", `""`, []string{"Empty Kaleyra API Key", "Attribute api_key is set to an empty string. Set it to the Kaleyra API key, or leave it out of the provider block to use the KALEYRA_API_KEY environment variable."}},
 	} {
 		t.Run(tc.attr+"="+tc.value, func(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{

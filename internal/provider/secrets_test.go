@@ -127,7 +127,7 @@ func TestSecret_apiKeyNeverLoggedStoredOrShown(t *testing.T) {
 					sb.AddFault(sandbox.Fault{API: "whatsapp", RedirectTo: other.URL(), Times: -1})
 				},
 				Config:      secretConfig(sb.URL(), testSID, "api_key", ""),
-				ExpectError: errorLikeWithout(secretAPIKey, "Unable to Read WhatsApp Blocked Users", "never leaves the configured host", "refused a redirect"),
+				ExpectError: errorLikeWithout(secretAPIKey, "Unable to Read WhatsApp Blocked Users", "refused a redirect", "never leaves the configured host"),
 			},
 		},
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -76,8 +77,8 @@ func TestValidation_whatsappArgumentsRejectedAtPlan(t *testing.T) {
 		{`phone_number = "+0919876543210"`, []string{"Attribute phone_number must be an E.164 number", "got: +0919876543210"}},
 		{number + `page_size = 0`, []string{"Invalid Attribute Value", "Attribute page_size value must be between 1 and 1000, got: 0"}},
 		{number + `page_size = 1001`, []string{"Attribute page_size value must be between 1 and 1000, got: 1001"}},
-		{number + `api_version = "v3"`, []string{"Attribute api_version value must be one of:", `["v2" "v1"], got: "v3"`}},
-		{number + `api_version = "V2"`, []string{"Attribute api_version value must be one of:", `got: "V2"`}},
+		{number + `api_version = "v3"`, []string{`Attribute api_version is "v3"; expected one of "v2" or "v1", in any letter case.`}},
+		{number + `api_version = "2"`, []string{`Attribute api_version is "2"; expected one of "v2" or "v1", in any letter case.`}},
 	}
 	steps := make([]resource.TestStep, len(cases))
 	for i, tc := range cases {
@@ -102,8 +103,8 @@ func TestValidation_contactsArgumentsRejectedAtPlan(t *testing.T) {
 		{`mobiles = ["+919876543210", null]`, []string{"Null Number", "Attribute mobiles[1] is null", "E.164"}},
 		{`page_size = 0`, []string{"Attribute page_size value must be between 1 and 100, got: 0"}},
 		{`page_size = 101`, []string{"Attribute page_size value must be between 1 and 100, got: 101"}},
-		{`channel = "SMS"`, []string{"Attribute channel value must be one of:", `["sms" "whatsapp" "voice"], got: "SMS"`}},
-		{`channel = "email"`, []string{"Attribute channel value must be one of:", `got: "email"`}},
+		{`channel = "SMSes"`, []string{`Attribute channel is "SMSes"; expected one of "sms", "whatsapp" or "voice", in any letter case.`}},
+		{`channel = "email"`, []string{`Attribute channel is "email"; expected one of "sms", "whatsapp" or "voice", in any letter case.`}},
 	}
 	steps := make([]resource.TestStep, len(cases))
 	for i, tc := range cases {
@@ -126,7 +127,7 @@ func TestValidation_providerArgumentsRejectedAtPlan(t *testing.T) {
 		argument string
 		want     []string
 	}{
-		{baseURL + `pod = "US"`, []string{"Attribute pod value must be one of:", `["IN" "SG" "EU" "NA"], got: "US"`}},
+		{baseURL + `pod = "US"`, []string{`Attribute pod is "US"; expected one of "IN", "SG", "EU" or "NA", in any letter case.`}},
 		{`base_url = "api.example.com"`, []string{"Invalid Kaleyra Base URL", `base URL "api.example.com" must be absolute, like https://api.example.com`}},
 		{`base_url = "http://example.com"`, []string{"Invalid Kaleyra Base URL", `base URL "http://example.com" uses plain http on a host that is not loopback`, "use https"}},
 		{`base_url = "ftp://api.example.com"`, []string{"Invalid Kaleyra Base URL", `has scheme "ftp"`}},
@@ -234,4 +235,70 @@ data "kaleyra_contacts_blocklisted" "test" {
 			},
 		}},
 	})
+}
+
+// TestValidation_channelAndAPIVersionInAnyCase: like `pod`, `channel` and
+// `api_version` take any letter case. The API gets them lowercase; the
+// state keeps what was written, so a second plan has nothing to change.
+func TestValidation_channelAndAPIVersionInAnyCase(t *testing.T) {
+	const listed, clean = "+919876500001", "+919876500002"
+	ids := waIDs(919800000000, 4)
+	sb := startSandbox(t, testAccount(
+		[]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, APIVersion: "v2", Blocked: ids}},
+		[]sandbox.BlocklistEntry{{Mobile: listed, Channel: "sms"}, {Mobile: clean, Channel: "whatsapp"}},
+	), sandbox.Options{})
+	config := providerConfig(sb.URL()) + fmt.Sprintf(`
+data "kaleyra_whatsapp_blocked_users" "test" {
+  phone_number = %[1]q
+  api_version  = "V2"
+}
+
+data "kaleyra_contacts_blocklisted" "test" {
+  channel = "SMS"
+  mobiles = [%[2]q, %[3]q]
+}
+`, faultBusiness, listed, clean)
+
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("api_version"), knownvalue.StringExact("V2")),
+					statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
+					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("channel"), knownvalue.StringExact("SMS")),
+					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{
+						contactCheck(listed, sandbox.ChannelTypes["sms"], knownvalue.StringExact("sms")),
+					})),
+					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
+						listed: knownvalue.Bool(true), clean: knownvalue.Bool(false),
+					})),
+					// The same query as channel = "sms": the same id.
+					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("id"), knownvalue.StringExact(contactsQueryID("sms", []string{listed, clean}))),
+				},
+			},
+			{
+				// Read again: the state matches the configuration as written.
+				Config:   config,
+				PlanOnly: true,
+			},
+		},
+	})
+
+	reqs := sb.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("the sandbox got no request")
+	}
+	for _, r := range reqs {
+		if r.Status != 200 {
+			t.Errorf("%s?%s answered %d", r.Path, r.RawQuery, r.Status)
+		}
+		if strings.Contains(r.Path, "/contacts/") && r.Query.Get("channel") != "sms" {
+			t.Errorf("the contacts request asked for channel %q, want sms", r.Query.Get("channel"))
+		}
+		if strings.Contains(r.Path, "/whatsapp/") && !strings.HasPrefix(r.Path, "/v2/") {
+			t.Errorf("the WhatsApp request went to %s, want /v2/", r.Path)
+		}
+	}
 }

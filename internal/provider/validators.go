@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -134,4 +135,72 @@ func (notNullElement) ValidateString(_ context.Context, req validator.StringRequ
 		resp.Diagnostics.AddAttributeError(req.Path, "Null Number",
 			fmt.Sprintf("Attribute %s is null; every element must be %s.", req.Path, e164Form))
 	}
+}
+
+// oneOfAnyCase accepts one of values in any letter case and, refusing a
+// value, says that any case is accepted: the framework's OneOf messages do
+// not.
+func oneOfAnyCase(values ...string) validator.String {
+	return oneOfAnyCaseValidator{values: values}
+}
+
+type oneOfAnyCaseValidator struct{ values []string }
+
+func (v oneOfAnyCaseValidator) Description(context.Context) string {
+	return "value must be one of " + quotedList(v.values) + ", in any letter case"
+}
+
+func (v oneOfAnyCaseValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v oneOfAnyCaseValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	value := req.ConfigValue.ValueString()
+	for _, allowed := range v.values {
+		if strings.EqualFold(value, allowed) {
+			return
+		}
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value",
+		fmt.Sprintf("Attribute %s is %q; expected one of %s, in any letter case.", req.Path, value, quotedList(v.values)))
+}
+
+// quotedList renders values as `"a", "b" or "c"`.
+func quotedList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = strconv.Quote(v)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// notEmpty rejects an empty string set in the provider block, naming the
+// environment variable the attribute falls back to when it is left out:
+// `sid = ""` is usually a variable that was never set. title names the value
+// in the summary ("Account SID"), noun in the sentence ("account SID").
+func notEmpty(title, noun, env string) validator.String {
+	return notEmptyValidator{title: title, noun: noun, env: env}
+}
+
+type notEmptyValidator struct{ title, noun, env string }
+
+func (v notEmptyValidator) Description(context.Context) string {
+	return "value must not be empty; leave it out to use the " + v.env + " environment variable"
+}
+
+func (v notEmptyValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v notEmptyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() != "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Empty Kaleyra "+v.title,
+		fmt.Sprintf("Attribute %s is set to an empty string. Set it to the Kaleyra %s, or leave it out of the "+
+			"provider block to use the %s environment variable.", req.Path, v.noun, v.env))
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -96,11 +95,11 @@ func (d *whatsappBlockedUsersDataSource) Schema(_ context.Context, _ datasource.
 			},
 			"api_version": schema.StringAttribute{
 				MarkdownDescription: "The version of Kaleyra's WhatsApp API the business number is registered on: " +
-					backticked(versions) + ". Defaults to `" + kaleyra.WhatsAppV2 + "`. A number registered on the " +
-					"other version answers `WA-401`.",
+					backticked(versions) + ", in any letter case. Defaults to `" + kaleyra.WhatsAppV2 + "`. A number " +
+					"registered on the other version answers `WA-401`.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.OneOf(versions...)},
+				Validators: []validator.String{oneOfAnyCase(versions...)},
 			},
 			"page_size": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many users to ask for per request (the API's `limit`), "+
