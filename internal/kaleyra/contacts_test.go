@@ -229,7 +229,7 @@ func TestContactsOneFailingBatchFailsTheRead(t *testing.T) {
 			if apiErr.Code != wantCode {
 				t.Errorf("code %s, want %s", apiErr.Code, wantCode)
 			}
-			if !strings.Contains(err.Error(), "of 3 (100 numbers)") {
+			if !strings.Contains(err.Error(), "of 3, 100 numbers: ") {
 				t.Errorf("error %q does not name the batch", err)
 			}
 		})
