@@ -324,3 +324,21 @@ func TestContactsChannelTypeAsSent(t *testing.T) {
 		t.Errorf("an undocumented channel_type was named %q", ch)
 	}
 }
+
+func TestContactsFailingBatchOfOneNumberIsNamedGrammatically(t *testing.T) {
+	// 101 numbers: a batch of 100 and a batch of 1. The error names the
+	// batch by index and size, never by its numbers.
+	var numbers []string
+	for i := range 101 {
+		numbers = append(numbers, mobile(i))
+	}
+	sb := startSandbox(t, testSeed(nil, nil), sandbox.Options{})
+	sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: mobile(100), Status: 400, Code: kaleyra.CodeContactsFailed, Times: -1})
+	_, _, err := newClient(t, sb.URL()).ContactsBlocklisted(context.Background(), kaleyra.ContactsListRequest{Mobiles: numbers})
+	if err == nil || !strings.HasPrefix(err.Error(), "batch 2 of 2, 1 number: ") {
+		t.Fatalf("err = %v, want it to start with %q", err, "batch 2 of 2, 1 number: ")
+	}
+	if strings.Contains(err.Error(), mobile(100)) || strings.Contains(err.Error(), strings.TrimPrefix(mobile(100), "+")) {
+		t.Errorf("the error names a queried number: %v", err)
+	}
+}
