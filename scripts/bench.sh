@@ -2,7 +2,7 @@
 # make bench: Go benchmarks of reads through the client and the provider
 # server against the sandbox, then the table driver (reads at a latency,
 # end-to-end terraform apply runs, and the performance targets).
-# Needs Go and a Terraform CLI on PATH. Runs in well under 5 minutes.
+# Needs Go and a Terraform CLI on PATH. Runs in about 5 minutes.
 #   BENCH_LATENCY   latency for the table (default 10ms)
 #   BENCH_SIZES     list sizes for the table (default 1000,10000,100000)
 set -euo pipefail
