@@ -20,11 +20,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
-
-const contactsAddr = "data.kaleyra_contacts_blocklisted.test"
 
 // The sandbox's channel_type codes: only "3" (whatsapp) is documented.
 var (
@@ -35,14 +32,6 @@ var (
 
 // sha256Hex is what `id` looks like.
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-func contactsConfig(baseURL, args string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  %[1]s
-}
-`, args)
-}
 
 // mobilesArg is the `mobiles` argument for these numbers.
 func mobilesArg(numbers []string) string {
@@ -106,58 +95,6 @@ func wantMobiles(rows []sandbox.BlocklistEntry) []knownvalue.Check {
 	}
 	slices.Sort(mobiles)
 	return stringChecks(slices.Compact(mobiles))
-}
-
-func stringChecks(values []string) []knownvalue.Check {
-	checks := make([]knownvalue.Check, len(values))
-	for i, v := range values {
-		checks[i] = knownvalue.StringExact(v)
-	}
-	return checks
-}
-
-// offsetsPerRead splits the requests of one query (one batch), in arrival
-// order, into reads, each starting at offset 0, and returns the offsets
-// each read asked for. Every request must ask for limit.
-func offsetsPerRead(t *testing.T, reqs []sandbox.Request, limit int) [][]int {
-	t.Helper()
-	var reads [][]int
-	for _, r := range reqs {
-		if got := r.Query.Get("limit"); got != strconv.Itoa(limit) {
-			t.Errorf("request %s?%s: limit %q, want %d", r.Path, r.RawQuery, got, limit)
-		}
-		offset, err := strconv.Atoi(r.Query.Get("offset"))
-		if err != nil {
-			t.Fatalf("request %s?%s: offset: %v", r.Path, r.RawQuery, err)
-		}
-		if offset == 0 {
-			reads = append(reads, nil)
-		} else if len(reads) == 0 {
-			t.Fatalf("the first request asked for offset %d, want 0", offset)
-		}
-		reads[len(reads)-1] = append(reads[len(reads)-1], offset)
-	}
-	if len(reads) == 0 {
-		t.Fatal("no request was made")
-	}
-	return reads
-}
-
-// expectEveryRead checks that each read asked for exactly these offsets,
-// each once, in any order (pages after the first are read in parallel),
-// plus at most DefaultMaxParallel-1 offsets past the last page: pages read
-// ahead before the last one answered.
-func expectEveryRead(t *testing.T, reads [][]int, want []int) {
-	t.Helper()
-	for i, got := range reads {
-		sorted := slices.Sorted(slices.Values(got))
-		n := min(len(sorted), len(want))
-		extra := sorted[n:]
-		if !slices.Equal(sorted[:n], want) || len(sorted) < len(want) ||
-			len(extra) > kaleyra.DefaultMaxParallel-1 || len(slices.Compact(slices.Clone(extra))) != len(extra) {
-			t.Errorf("read %d of %d asked for offsets %v, want %v and at most %d more past the end", i+1, len(reads), sorted, want, kaleyra.DefaultMaxParallel-1)
-		}
-	}
 }
 
 // channelsOf says on which channels number i of a test set is blocklisted:
@@ -296,15 +233,6 @@ func TestContactsBlocklisted_wholeListPagedToTheEnd(t *testing.T) {
 	}
 }
 
-// offsets returns from, from+step, ... up to and including to.
-func offsets(from, to, step int) []int {
-	var out []int
-	for v := from; v <= to; v += step {
-		out = append(out, v)
-	}
-	return out
-}
-
 func TestContactsBlocklisted_channelFilter(t *testing.T) {
 	a, b, c, d, e := "+919800000001", "+919800000002", "+919800000003", "+919800000004", "+919800000005"
 	rows := []sandbox.BlocklistEntry{
@@ -387,12 +315,6 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 				PostApplyFunc: channelSent(""),
 			},
 		},
-	})
-}
-
-func contactCheck(mobile, channelType string, channel knownvalue.Check) knownvalue.Check {
-	return knownvalue.ObjectExact(map[string]knownvalue.Check{
-		"mobile": knownvalue.StringExact(mobile), "channel_type": knownvalue.StringExact(channelType), "channel": channel,
 	})
 }
 

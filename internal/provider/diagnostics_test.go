@@ -7,7 +7,6 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,30 +88,6 @@ func mobilesAttrs(mobiles []string) map[string]tftypes.Value {
 		values[i] = tftypes.NewValue(tftypes.String, m)
 	}
 	return map[string]tftypes.Value{"mobiles": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, values)}
-}
-
-// closedLoopbackURL is a loopback base URL where nothing listens.
-func closedLoopbackURL(t *testing.T) (baseURL, port string) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ = net.SplitHostPort(addr)
-	return "http://" + addr, port
-}
-
-// lookupNumbers returns n distinct E.164 numbers: +919876500000 and on.
-func lookupNumbers(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("+9198765%05d", i)
-	}
-	return out
 }
 
 func expectGolden(t *testing.T, got, want string) {

@@ -12,8 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -137,19 +135,6 @@ func TestE164_everyExampleNumberIsAcceptedByTheDataSources(t *testing.T) {
 	}
 	t.Logf("%d ways of writing %d example numbers; valid but shorter than 8 digits: %v; national forms left out: %q",
 		checked, len(examples), tooShort, quirks)
-}
-
-// validateE164 runs the data sources' E.164 validator on s and returns its
-// errors, "" when it accepts s.
-func validateE164(s string) string {
-	resp := &validator.StringResponse{}
-	e164Validator().ValidateString(context.Background(), validator.StringRequest{
-		Path: path.Root("mobiles").AtListIndex(0), ConfigValue: types.StringValue(s),
-	}, resp)
-	if !resp.Diagnostics.HasError() {
-		return ""
-	}
-	return resp.Diagnostics.Errors()[0].Detail()
 }
 
 // TestE164_run calls the function's Run as Terraform does, with known

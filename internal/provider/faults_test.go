@@ -20,14 +20,6 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// The business number the fault tests read, and its data source address.
-const (
-	faultBusiness  = "+919800011111"
-	faultWhatsapp  = "data.kaleyra_whatsapp_blocked_users.test"
-	faultContacts  = "data.kaleyra_contacts_blocklisted.test"
-	htmlSignInPage = `<!DOCTYPE html><html><head><title>Sign in to the corporate gateway</title></head><body><form method="post"></form></body></html>`
-)
-
 // testProvidersWith serves the provider with fast retries and tune applied
 // to the client configuration after the provider block.
 func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.ProviderServer, error) {
@@ -79,14 +71,6 @@ data "kaleyra_contacts_blocklisted" "test" {
 // faultWhatsappPath is the path of faultBusiness's blocked users, as a
 // diagnostic names the request.
 var faultWhatsappPath = "/v2/" + testSID + "/whatsapp/" + faultBusiness + "/block_users"
-
-// faultSandbox serves faultBusiness with blocked users, and the faults.
-func faultSandbox(t *testing.T, blocked []string, faults ...sandbox.Fault) *sandbox.Server {
-	t.Helper()
-	seed := testAccount([]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, APIVersion: "v2", Blocked: blocked}}, nil)
-	seed.Faults = faults
-	return startSandbox(t, seed, sandbox.Options{})
-}
 
 // completeWhatsappChecks assert that the state holds every one of ids,
 // sorted: the read was complete despite the faults.
@@ -447,104 +431,4 @@ func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
 	if total := stateAttribute(t, server, "kaleyra_whatsapp_blocked_users", resp.State, "total"); !total.IsNull() {
 		t.Errorf("a cancelled read returned total = %v, want no result", total)
 	}
-}
-
-// configuredServer returns the provider server, configured with the
-// provider block attrs (every other attribute null), as Terraform would.
-func configuredServer(t *testing.T, attrs map[string]tftypes.Value) tfprotov6.ProviderServer {
-	t.Helper()
-	ctx := context.Background()
-	server, err := ProtocolServer(New("test", WithClientConfig(fastRetries))())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	config := dynamicValue(t, schemas.Provider.ValueType(), attrs)
-	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.0", Config: config})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text := diagnosticsText(resp.Diagnostics); text != "" {
-		t.Fatalf("configuring the provider: %s", text)
-	}
-	return server
-}
-
-// dataSourceConfig encodes a data source configuration: attrs, and null for
-// every other attribute.
-func dataSourceConfig(t *testing.T, server tfprotov6.ProviderServer, typeName string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	t.Helper()
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, ok := schemas.DataSourceSchemas[typeName]
-	if !ok {
-		t.Fatalf("no data source %q", typeName)
-	}
-	return dynamicValue(t, s.ValueType(), attrs)
-}
-
-func dynamicValue(t *testing.T, typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	t.Helper()
-	obj, ok := typ.(tftypes.Object)
-	if !ok {
-		t.Fatalf("schema type %v is not an object", typ)
-	}
-	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
-	for name, at := range obj.AttributeTypes {
-		vals[name] = tftypes.NewValue(at, nil)
-	}
-	for name, v := range attrs {
-		if _, ok := obj.AttributeTypes[name]; !ok {
-			t.Fatalf("no attribute %q", name)
-		}
-		vals[name] = v
-	}
-	dv, err := tfprotov6.NewDynamicValue(obj, tftypes.NewValue(obj, vals))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dv
-}
-
-// diagnosticsText renders diagnostics as "SEVERITY: summary: detail" lines.
-func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
-	var b strings.Builder
-	for _, d := range diags {
-		fmt.Fprintf(&b, "%s: %s: %s\n", d.Severity, d.Summary, d.Detail)
-	}
-	return b.String()
-}
-
-// stateAttribute decodes one attribute of a data source's returned state; a
-// missing state reads as null.
-func stateAttribute(t *testing.T, server tfprotov6.ProviderServer, typeName string, state *tfprotov6.DynamicValue, name string) tftypes.Value {
-	t.Helper()
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	typ, ok := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
-	if !ok {
-		t.Fatalf("%s has no object schema", typeName)
-	}
-	if state == nil {
-		return tftypes.NewValue(typ.AttributeTypes[name], nil)
-	}
-	v, err := state.Unmarshal(typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.IsNull() {
-		return tftypes.NewValue(typ.AttributeTypes[name], nil)
-	}
-	var attrs map[string]tftypes.Value
-	if err := v.As(&attrs); err != nil {
-		t.Fatal(err)
-	}
-	return attrs[name]
 }

@@ -16,10 +16,6 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// probeMobile is blocklisted in probeAccount, so a probe read that reaches
-// the sandbox with the right credentials answers blocked = true.
-const probeMobile = "+919876500001"
-
 func probeAccount() sandbox.Seed {
 	return testAccount(nil, []sandbox.BlocklistEntry{{Mobile: probeMobile, Channel: "sms"}})
 }

@@ -16,26 +16,6 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// validationWhatsappConfig is a whatsapp data source with the body given
-// verbatim, so a test can write any argument, even an invalid one.
-func validationWhatsappConfig(baseURL, body string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  %[1]s
-}
-`, body)
-}
-
-// validationContactsConfig is a contacts data source with the body given
-// verbatim.
-func validationContactsConfig(baseURL, body string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  %[1]s
-}
-`, body)
-}
-
 // validationProviderConfig is a provider block with one argument given
 // verbatim, and a valid data source.
 func validationProviderConfig(argument string) string {
@@ -50,15 +30,6 @@ data "kaleyra_contacts_blocklisted" "test" {
   channel = "sms"
 }
 `, testSID, testAPIKey, argument)
-}
-
-// noRequestsSent fails the test when the sandbox received any request: the
-// errors before it are plan-time errors, found before any API call.
-func noRequestsSent(t *testing.T, sb *sandbox.Server) {
-	t.Helper()
-	if reqs := sb.Requests(); len(reqs) != 0 {
-		t.Errorf("invalid arguments sent %d requests, want none; the first: %s %s?%s", len(reqs), reqs[0].Method, reqs[0].Path, reqs[0].RawQuery)
-	}
 }
 
 func TestValidation_whatsappArgumentsRejectedAtPlan(t *testing.T) {
