@@ -13,7 +13,6 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -359,7 +358,7 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 
 	// What Terraform receives: the error, and a state with nothing read
 	// into it.
-	state, diags := readContactsOverProtocol(t, sb.URL(), numbers)
+	state, diags := readOverProtocol(t, providerAttrs(sb.URL(), nil), "kaleyra_contacts_blocklisted", mobilesAttrs(numbers))
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError || diags[0].Summary != "Unable to Read Contacts Blocklist" {
 		t.Fatalf("diagnostics %+v, want one error %q", diags, "Unable to Read Contacts Blocklist")
 	}
@@ -371,47 +370,6 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 			t.Errorf("a failed read returned %s = %s; want null, no partial result", name, state[name])
 		}
 	}
-}
-
-// readContactsOverProtocol reads kaleyra_contacts_blocklisted for mobiles
-// from the sandbox as Terraform would, over protocol 6, and returns the
-// state's attributes and the diagnostics.
-func readContactsOverProtocol(t *testing.T, baseURL string, mobiles []string) (map[string]tftypes.Value, []*tfprotov6.Diagnostic) {
-	t.Helper()
-	ctx := context.Background()
-	server := configuredServer(t, map[string]tftypes.Value{
-		"sid":      tftypes.NewValue(tftypes.String, testSID),
-		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
-		"base_url": tftypes.NewValue(tftypes.String, baseURL),
-	})
-	values := make([]tftypes.Value, len(mobiles))
-	for i, m := range mobiles {
-		values[i] = tftypes.NewValue(tftypes.String, m)
-	}
-	resp, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
-		TypeName: "kaleyra_contacts_blocklisted",
-		Config: dataSourceConfig(t, server, "kaleyra_contacts_blocklisted", map[string]tftypes.Value{
-			"mobiles": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, values),
-		}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := map[string]tftypes.Value{}
-	if resp.State != nil {
-		raw, err := resp.State.Unmarshal(schemas.DataSourceSchemas["kaleyra_contacts_blocklisted"].ValueType())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := raw.As(&state); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return state, resp.Diagnostics
 }
 
 func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {

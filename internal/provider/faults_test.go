@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -19,17 +18,6 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
-
-// testProvidersWith serves the provider with fast retries and tune applied
-// to the client configuration after the provider block.
-func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kaleyra": ProtocolServer(New("test", WithClientConfig(func(c *kaleyra.Config) {
-			fastRetries(c)
-			tune(c)
-		}))()),
-	}
-}
 
 // providerConfigWith is providerConfig with extra provider arguments, such
 // as max_retries or request_timeout.
@@ -386,14 +374,8 @@ func TestFault_redirectToAnotherHostRefused(t *testing.T) {
 func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
 	const delay = 60 * time.Second
 	sb := faultSandbox(t, waIDs(919800000000, 10), sandbox.Fault{API: "whatsapp", Delay: sandbox.Duration(delay), Times: -1})
-	server := configuredServer(t, map[string]tftypes.Value{
-		"sid":      tftypes.NewValue(tftypes.String, testSID),
-		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
-		"base_url": tftypes.NewValue(tftypes.String, sb.URL()),
-	})
-	config := dataSourceConfig(t, server, "kaleyra_whatsapp_blocked_users", map[string]tftypes.Value{
-		"phone_number": tftypes.NewValue(tftypes.String, faultBusiness),
-	})
+	server, schemas := configuredServer(t, providerAttrs(sb.URL(), nil))
+	config := dataSourceConfig(t, schemas, "kaleyra_whatsapp_blocked_users", whatsappAttrs(faultBusiness))
 
 	// Cancel once the request is in flight: the sandbox logs it on arrival,
 	// then holds the answer.
@@ -428,7 +410,7 @@ func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
 			t.Errorf("diagnostics do not say %q:\n%s", want, text)
 		}
 	}
-	if total := stateAttribute(t, server, "kaleyra_whatsapp_blocked_users", resp.State, "total"); !total.IsNull() {
+	if total := stateAttribute(t, schemas, "kaleyra_whatsapp_blocked_users", resp.State, "total"); !total.IsNull() {
 		t.Errorf("a cancelled read returned total = %v, want no result", total)
 	}
 }

@@ -2,7 +2,7 @@ package provider
 
 // The helpers the provider's tests share: a new test starts here. Helpers
 // one test file needs stay in that file; what the benchmarks and scripts
-// share too lives in internal/testutil.
+// share too lives in internal/testutil, which these wrap for *testing.T.
 
 import (
 	"context"
@@ -30,6 +30,7 @@ import (
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 // ---- The provider under test, served in-process over protocol 6.
@@ -41,10 +42,19 @@ func fastRetries(c *kaleyra.Config) {
 	c.RetryWaitMax = 40 * time.Millisecond
 }
 
-// testProviders serves the provider in-process over protocol 6.
+// testProviders serves the provider with fast retries.
 func testProviders() map[string]func() (tfprotov6.ProviderServer, error) {
+	return testProvidersWith(func(*kaleyra.Config) {})
+}
+
+// testProvidersWith serves the provider with fast retries and tune applied
+// to the client configuration after the provider block.
+func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kaleyra": ProtocolServer(New("test", WithClientConfig(fastRetries))()),
+		"kaleyra": ProtocolServer(New("test", WithClientConfig(func(c *kaleyra.Config) {
+			fastRetries(c)
+			tune(c)
+		}))()),
 	}
 }
 
@@ -380,106 +390,118 @@ func validateE164(s string) string {
 }
 
 // ---- Calling the provider over protocol 6 as Terraform does, without the
-// CLI.
+// CLI: thin t.Fatal wrappers over internal/testutil.
 
-// configuredServer returns the provider server, configured with the
-// provider block attrs (every other attribute null), as Terraform would.
-func configuredServer(t *testing.T, attrs map[string]tftypes.Value) tfprotov6.ProviderServer {
+// providerAttrs is a provider block: the test account at baseURL, with
+// extra attributes.
+func providerAttrs(baseURL string, extra map[string]tftypes.Value) map[string]tftypes.Value {
+	attrs := map[string]tftypes.Value{
+		"sid":      tftypes.NewValue(tftypes.String, testSID),
+		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
+		"base_url": tftypes.NewValue(tftypes.String, baseURL),
+	}
+	maps.Copy(attrs, extra)
+	return attrs
+}
+
+// whatsappAttrs is a kaleyra_whatsapp_blocked_users configuration reading
+// number.
+func whatsappAttrs(number string) map[string]tftypes.Value {
+	return map[string]tftypes.Value{"phone_number": tftypes.NewValue(tftypes.String, number)}
+}
+
+// mobilesAttrs is a kaleyra_contacts_blocklisted configuration looking
+// mobiles up.
+func mobilesAttrs(mobiles []string) map[string]tftypes.Value {
+	values := make([]tftypes.Value, len(mobiles))
+	for i, m := range mobiles {
+		values[i] = tftypes.NewValue(tftypes.String, m)
+	}
+	return map[string]tftypes.Value{"mobiles": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, values)}
+}
+
+// configuredServer is the provider of testProviders, configured with the
+// provider block attrs (every other attribute null), and its schemas.
+func configuredServer(t *testing.T, attrs map[string]tftypes.Value) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse) {
 	t.Helper()
-	ctx := context.Background()
-	server, err := ProtocolServer(New("test", WithClientConfig(fastRetries))())()
+	server, err := testProviders()["kaleyra"]()
 	if err != nil {
 		t.Fatal(err)
 	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	schemas, err := testutil.Configure(context.Background(), server, attrs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	config := dynamicValue(t, schemas.Provider.ValueType(), attrs)
-	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.0", Config: config})
+	return server, schemas
+}
+
+// providerSchemas is the server's schemas, unconfigured.
+func providerSchemas(t *testing.T, server tfprotov6.ProviderServer) *tfprotov6.GetProviderSchemaResponse {
+	t.Helper()
+	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := diagnosticsText(resp.Diagnostics); text != "" {
-		t.Fatalf("configuring the provider: %s", text)
+	if err := testutil.DiagnosticsError(schemas.Diagnostics); err != nil {
+		t.Fatal(err)
 	}
-	return server
+	return schemas
+}
+
+// readOverProtocol configures the provider with the provider block attrs
+// provider, reads data source typeName with attrs, and returns the state's
+// attributes (all null when the read returned no state) and the
+// diagnostics.
+func readOverProtocol(t *testing.T, provider map[string]tftypes.Value, typeName string, attrs map[string]tftypes.Value) (map[string]tftypes.Value, []*tfprotov6.Diagnostic) {
+	t.Helper()
+	server, schemas := configuredServer(t, provider)
+	resp, err := testutil.ReadDataSource(context.Background(), server, schemas, typeName, attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, err := testutil.StateAttributes(schemas, typeName, resp.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state, resp.Diagnostics
+}
+
+// dynamicValue encodes an object of typ with attrs set and every other
+// attribute null.
+func dynamicValue(t *testing.T, typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	dv, err := testutil.DynamicValue(typ, attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dv
 }
 
 // dataSourceConfig encodes a data source configuration: attrs, and null for
 // every other attribute.
-func dataSourceConfig(t *testing.T, server tfprotov6.ProviderServer, typeName string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
+func dataSourceConfig(t *testing.T, schemas *tfprotov6.GetProviderSchemaResponse, typeName string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	t.Helper()
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	dv, err := testutil.DataSourceConfig(schemas, typeName, attrs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, ok := schemas.DataSourceSchemas[typeName]
-	if !ok {
-		t.Fatalf("no data source %q", typeName)
-	}
-	return dynamicValue(t, s.ValueType(), attrs)
-}
-
-func dynamicValue(t *testing.T, typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	t.Helper()
-	obj, ok := typ.(tftypes.Object)
-	if !ok {
-		t.Fatalf("schema type %v is not an object", typ)
-	}
-	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
-	for name, at := range obj.AttributeTypes {
-		vals[name] = tftypes.NewValue(at, nil)
-	}
-	for name, v := range attrs {
-		if _, ok := obj.AttributeTypes[name]; !ok {
-			t.Fatalf("no attribute %q", name)
-		}
-		vals[name] = v
-	}
-	dv, err := tfprotov6.NewDynamicValue(obj, tftypes.NewValue(obj, vals))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dv
-}
-
-// diagnosticsText renders diagnostics as "SEVERITY: summary: detail" lines.
-func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
-	var b strings.Builder
-	for _, d := range diags {
-		fmt.Fprintf(&b, "%s: %s: %s\n", d.Severity, d.Summary, d.Detail)
-	}
-	return b.String()
+	return dv
 }
 
 // stateAttribute decodes one attribute of a data source's returned state; a
 // missing state reads as null.
-func stateAttribute(t *testing.T, server tfprotov6.ProviderServer, typeName string, state *tfprotov6.DynamicValue, name string) tftypes.Value {
+func stateAttribute(t *testing.T, schemas *tfprotov6.GetProviderSchemaResponse, typeName string, state *tfprotov6.DynamicValue, name string) tftypes.Value {
 	t.Helper()
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	attrs, err := testutil.StateAttributes(schemas, typeName, state)
 	if err != nil {
-		t.Fatal(err)
-	}
-	typ, ok := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
-	if !ok {
-		t.Fatalf("%s has no object schema", typeName)
-	}
-	if state == nil {
-		return tftypes.NewValue(typ.AttributeTypes[name], nil)
-	}
-	v, err := state.Unmarshal(typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.IsNull() {
-		return tftypes.NewValue(typ.AttributeTypes[name], nil)
-	}
-	var attrs map[string]tftypes.Value
-	if err := v.As(&attrs); err != nil {
 		t.Fatal(err)
 	}
 	return attrs[name]
+}
+
+// diagnosticsText renders diagnostics as "SEVERITY: summary: detail" lines.
+func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
+	return testutil.DiagnosticsText(diags)
 }
 
 // ---- Running the Terraform CLI as a user does, with the provider built
