@@ -32,21 +32,6 @@ var (
 // sha256Hex is what `id` looks like.
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// mobilesArg is the `mobiles` argument for these numbers.
-func mobilesArg(numbers []string) string {
-	return "mobiles = " + hclStrings(numbers)
-}
-
-// numbersFrom returns n E.164 numbers of equal length, so string order is
-// numeric order: prefix then i as 8 digits.
-func numbersFrom(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range n {
-		out[i] = fmt.Sprintf("%s%08d", prefix, i)
-	}
-	return out
-}
-
 // shuffled returns a deterministic permutation of s.
 func shuffled[T any](s []T) []T {
 	out := slices.Clone(s)
@@ -124,7 +109,7 @@ func TestContactsBlocklisted_manyNumbersBatchedAndMapped(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: contactsConfig(sb.URL(), mobilesArg(shuffled(numbers))),
+			Config: contactsConfig(sb.URL(), nil, mobilesArg(shuffled(numbers))),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
 				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(wantRows, ""))),
@@ -205,7 +190,7 @@ func TestContactsBlocklisted_wholeListPagedToTheEnd(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config: contactsConfig(sb.URL(), fmt.Sprintf("page_size = %d", tc.pageSize)),
+					Config: contactsConfig(sb.URL(), nil, fmt.Sprintf("page_size = %d", tc.pageSize)),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1050)),
 						statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -263,7 +248,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), `channel = "sms"`+"\n"+query),
+				Config:    contactsConfig(sb.URL(), nil, `channel = "sms"`+"\n"+query),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(on("sms"), "sms"))),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
@@ -277,7 +262,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 				// The name comes from the filter even for a code Kaleyra does
 				// not document.
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), `channel = "voice"`),
+				Config:    contactsConfig(sb.URL(), nil, `channel = "voice"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(on("voice"), "voice"))),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.Null()),
@@ -286,7 +271,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 			},
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), `channel = "whatsapp"`+"\n"+query),
+				Config:    contactsConfig(sb.URL(), nil, `channel = "whatsapp"`+"\n"+query),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(on("whatsapp"), "whatsapp"))),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
@@ -299,7 +284,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 				// Unfiltered: "3" is named whatsapp, the undocumented codes
 				// stay null.
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), query),
+				Config:    contactsConfig(sb.URL(), nil, query),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{
 						contactCheck(a, smsType, knownvalue.Null()), contactCheck(a, whatsappType, knownvalue.StringExact("whatsapp")),
@@ -322,7 +307,7 @@ func TestContactsBlocklisted_unknownChannelFailsAtPlan(t *testing.T) {
 	var steps []resource.TestStep
 	for _, channel := range []string{"email", "S M S", ""} {
 		steps = append(steps, resource.TestStep{
-			Config:      contactsConfig(sb.URL(), fmt.Sprintf("channel = %q", channel)),
+			Config:      contactsConfig(sb.URL(), nil, fmt.Sprintf("channel = %q", channel)),
 			PlanOnly:    true,
 			ExpectError: errorLike(fmt.Sprintf(`Attribute channel is %q; expected one of "sms", "whatsapp" or "voice", in any letter case.`, channel)),
 		})
@@ -347,7 +332,7 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: contactsConfig(sb.URL(), mobilesArg(numbers)),
+			Config: contactsConfig(sb.URL(), nil, mobilesArg(numbers)),
 			ExpectError: errorLike("Unable to Read Contacts Blocklist",
 				"could not read the blocklist status of 250 numbers on every channel. No partial list was returned.",
 				"Failed: batch 2 of 3, 100 numbers",
@@ -403,7 +388,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), mobilesArg([]string{a, b, a, c, b, c})),
+				Config:    contactsConfig(sb.URL(), nil, mobilesArg([]string{a, b, a, c, b, c})),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), blocked),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact(stringChecks([]string{a, c}))),
@@ -416,7 +401,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 			{
 				// The same numbers in another order: the same query.
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), mobilesArg([]string{c, b, a})+"\npage_size = 2"),
+				Config:    contactsConfig(sb.URL(), nil, mobilesArg([]string{c, b, a})+"\npage_size = 2"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), blocked),
 					sameQuery.AddStateValue(contactsAddr, tfjsonpath.New("id")),
@@ -426,7 +411,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 			},
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), mobilesArg([]string{c, b, a})+"\nchannel = \"sms\""),
+				Config:    contactsConfig(sb.URL(), nil, mobilesArg([]string{c, b, a})+"\nchannel = \"sms\""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
 						a: knownvalue.Bool(false), b: knownvalue.Bool(false), c: knownvalue.Bool(true),
@@ -437,7 +422,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 			},
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), "mobiles = []"),
+				Config:    contactsConfig(sb.URL(), nil, "mobiles = []"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{})),
@@ -497,7 +482,7 @@ func TestContactsBlocklisted_policyCheck(t *testing.T) {
 }
 
 func policyCheckConfig(baseURL, recipient string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
+	return sandboxProvider(baseURL, nil) + fmt.Sprintf(`
 data "kaleyra_contacts_blocklisted" "recipients" {
   channel = "whatsapp"
   mobiles = [%[1]q]
@@ -513,7 +498,7 @@ check "recipient_reachable" {
 }
 
 func policyGateConfig(baseURL, recipient string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
+	return sandboxProvider(baseURL, nil) + fmt.Sprintf(`
 data "kaleyra_contacts_blocklisted" "recipients" {
   channel = "whatsapp"
   mobiles = [%[1]q]
@@ -564,16 +549,14 @@ func TestContactsBlocklisted_errors(t *testing.T) {
 		lowSID, lowKey                 = "HXLOWBAL000000IN", "Alow0balance0key000000000000003"
 		unavailableSID, unavailableKey = "HXNOCONTACTS00IN", "Ano0contacts0key000000000000003"
 	)
-	seed := testAccount(nil, []sandbox.BlocklistEntry{{Mobile: probeMobile, Channel: "sms"}})
+	seed := probeAccount()
 	seed.Accounts = append(seed.Accounts,
 		sandbox.Account{SID: lowSID, APIKey: lowKey, LowBalance: true},
 		sandbox.Account{SID: unavailableSID, APIKey: unavailableKey, ContactsUnavailable: true},
 	)
 	sb := startSandbox(t, seed, sandbox.Options{})
 	config := func(sid, apiKey string) string {
-		return sandboxProvider(sb.URL(), map[string]string{"sid": strconv.Quote(sid), "api_key": strconv.Quote(apiKey)}) + `
-data "kaleyra_contacts_blocklisted" "test" {}
-`
+		return contactsConfig(sb.URL(), map[string]string{"sid": strconv.Quote(sid), "api_key": strconv.Quote(apiKey)}, "")
 	}
 	fault := func(f sandbox.Fault) func() {
 		return func() {

@@ -226,7 +226,7 @@ func TestDiagnostics_readmeSampleIsWhatTheCLIPrints(t *testing.T) {
 // 300-number lookup as the CLI prints it.
 func TestDiagnostics_cliNetworkErrorOnLookup(t *testing.T) {
 	baseURL, port := closedLoopbackURL(t)
-	run := newCLIRun(t, privacyLookup(baseURL, "max_retries = 1\n  max_parallel_requests = 1", lookupNumbers(300)))
+	run := newCLIRun(t, cliLookupConfig(baseURL, map[string]string{"max_retries": "1", "max_parallel_requests": "1"}, lookupNumbers(300)))
 	stdout, stderr, _, code := run.terraform("plan", "-no-color")
 	// The port is replaced after Terraform wrapped the text; ephemeral ports
 	// have 5 digits, so the lines break in the same places every run.

@@ -346,7 +346,7 @@ func TestE164Function_feedsContactsLookup(t *testing.T) {
 		{Mobile: smsOnly, Channel: "sms"}, {Mobile: blockedUSA, Channel: "voice"},
 	}), sandbox.Options{})
 
-	config := providerConfig(sb.URL()) + `
+	config := sandboxProvider(sb.URL(), nil) + `
 locals {
   on_call = [
     { name = "asha",  number = "+91 98123-45678", region = "" },
@@ -423,14 +423,14 @@ func TestValidation_e164ErrorPointsAtTheFunction(t *testing.T) {
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config:   validationContactsConfig(sb.URL(), `mobiles = ["+919876543210", "098765 43210"]`),
+				Config:   contactsConfig(sb.URL(), nil, `mobiles = ["+919876543210", "098765 43210"]`),
 				PlanOnly: true,
 				ExpectError: errorLike("Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number",
 					`got: 098765 43210. It looks like a national or formatted number: provider::kaleyra::e164(value, "IN") converts it`,
 					"(Terraform 1.8 or later, OpenTofu 1.7 or later)."),
 			},
 			{
-				Config:   validationWhatsappConfig(sb.URL(), `phone_number = "+91 98765-43210"`),
+				Config:   whatsappConfig(sb.URL(), nil, "+91 98765-43210", ""),
 				PlanOnly: true,
 				ExpectError: errorLike("Attribute phone_number must be an E.164 number",
 					`got: +91 98765-43210. It looks like a formatted number: provider::kaleyra::e164(value, "") converts it`),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,41 +18,10 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// providerConfigWith is providerConfig with extra provider arguments, such
-// as max_retries or request_timeout.
-func providerConfigWith(baseURL, extra string) string {
-	return fmt.Sprintf(`
-provider "kaleyra" {
-  sid      = %[1]q
-  api_key  = %[2]q
-  base_url = %[3]q
-  %[4]s
-}
-`, testSID, testAPIKey, baseURL, extra)
-}
-
 // faultWhatsappConfig reads faultBusiness's blocked users, page_size at a
-// time, with extra provider arguments.
-func faultWhatsappConfig(baseURL, providerExtra string, pageSize int) string {
-	return providerConfigWith(baseURL, providerExtra) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-  page_size    = %[2]d
-}
-`, faultBusiness, pageSize)
-}
-
-// faultContactsConfig looks mobiles up on every channel.
-func faultContactsConfig(baseURL, providerExtra string, mobiles []string) string {
-	quoted := make([]string, len(mobiles))
-	for i, m := range mobiles {
-		quoted[i] = strconv.Quote(m)
-	}
-	return providerConfigWith(baseURL, providerExtra) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  mobiles = [%[1]s]
-}
-`, strings.Join(quoted, ", "))
+// time, with the provider arguments in provider (see sandboxProvider).
+func faultWhatsappConfig(baseURL string, provider map[string]string, pageSize int) string {
+	return whatsappConfig(baseURL, provider, faultBusiness, fmt.Sprintf("page_size = %d", pageSize))
 }
 
 // faultWhatsappPath is the path of faultBusiness's blocked users, as a
@@ -64,13 +32,9 @@ var faultWhatsappPath = "/v2/" + testSID + "/whatsapp/" + faultBusiness + "/bloc
 // sorted: the read was complete despite the faults.
 func completeWhatsappChecks(ids []string) []statecheck.StateCheck {
 	want := slices.Sorted(slices.Values(ids))
-	checks := make([]knownvalue.Check, len(want))
-	for i, id := range want {
-		checks[i] = knownvalue.StringExact(id)
-	}
 	return []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(want)))),
-		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("wa_ids"), knownvalue.ListExact(checks)),
+		statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(want)))),
+		statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("wa_ids"), knownvalue.ListExact(stringChecks(want))),
 	}
 }
 
@@ -94,7 +58,7 @@ func TestFault_serverErrorBurstMidListThenSuccess(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 			ConfigStateChecks: completeWhatsappChecks(ids),
 		}},
 	})
@@ -122,7 +86,7 @@ func TestFault_rateLimitedWaitsRetryAfter(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 			ConfigStateChecks: completeWhatsappChecks(ids),
 		}},
 	})
@@ -143,7 +107,7 @@ func TestFault_acceptedNotReadyThenSuccess(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 			ConfigStateChecks: completeWhatsappChecks(ids),
 		}},
 	})
@@ -159,7 +123,7 @@ func TestFault_retriesExhausted(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), "max_retries = 2", 100),
+			Config: faultWhatsappConfig(sb.URL(), map[string]string{"max_retries": "2"}, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
 				"Kaleyra answered HTTP 503 with code WA500", "Attempts: 3",
 				"server error and the retries ran out", "raise `max_retries`"),
@@ -215,7 +179,7 @@ func TestFault_bodyNotKaleyraJSON(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config:      faultWhatsappConfig(sb.URL(), "max_retries = 1", 100),
+					Config:      faultWhatsappConfig(sb.URL(), map[string]string{"max_retries": "1"}, 100),
 					ExpectError: errorLike(tc.want...),
 				}},
 			})
@@ -235,7 +199,7 @@ func TestFault_responseOverSizeCap(t *testing.T) {
 		ProtoV6ProviderFactories: providers,
 		Steps: []resource.TestStep{
 			{
-				Config: faultWhatsappConfig(sb.URL(), "", 100),
+				Config: faultWhatsappConfig(sb.URL(), nil, 100),
 				ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
 					fmt.Sprintf("Cause: the response body is larger than the %d-byte cap", capBytes), "Attempts: 1",
 					"larger than the provider reads from one request", "Lower `page_size`"),
@@ -249,7 +213,7 @@ func TestFault_responseOverSizeCap(t *testing.T) {
 					}
 				},
 				// The padding fault is used up: the same small answers fit.
-				Config:            faultWhatsappConfig(sb.URL(), "", 100),
+				Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 				ConfigStateChecks: completeWhatsappChecks(ids),
 			},
 		},
@@ -264,9 +228,7 @@ func TestFault_slowServerPastRequestTimeout(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), `
-  request_timeout = "200ms"
-  max_retries     = 1`, 100),
+			Config: faultWhatsappConfig(sb.URL(), map[string]string{"request_timeout": `"200ms"`, "max_retries": "1"}, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
 				// net/http says "Client.Timeout exceeded" or "context
 				// deadline exceeded", depending on when the timer fires.
@@ -285,7 +247,7 @@ func TestFault_cursorLoopFailsNeverShortens(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), "", 10),
+			Config: faultWhatsappConfig(sb.URL(), nil, 10),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
 				"a second time (page 2)", "handed out a paging cursor it had already returned"),
 		}},
@@ -294,10 +256,7 @@ func TestFault_cursorLoopFailsNeverShortens(t *testing.T) {
 
 func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 	// 350 numbers make 4 batches of the sorted numbers: 100, 100, 100, 50.
-	mobiles := make([]string, 350)
-	for i := range mobiles {
-		mobiles[i] = fmt.Sprintf("+9198%08d", i)
-	}
+	mobiles := numbersFrom("+9198", 350)
 	blocklist := []sandbox.BlocklistEntry{
 		{Mobile: mobiles[7], Channel: "sms"},
 		{Mobile: mobiles[250], Channel: "whatsapp"},
@@ -318,10 +277,10 @@ func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 				PreConfig: func() {
 					sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: inBatch2, Status: 500, Times: 2})
 				},
-				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
+				Config: contactsConfig(sb.URL(), map[string]string{"max_retries": "2"}, mobilesArg(mobiles)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.StringExact(mobiles[7]), knownvalue.StringExact(mobiles[250]), knownvalue.StringExact(mobiles[349]),
 					})),
 				},
@@ -333,7 +292,7 @@ func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 					sb.ClearFaults()
 					sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: inBatch2, Status: 503, Times: -1})
 				},
-				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
+				Config: contactsConfig(sb.URL(), map[string]string{"max_retries": "2"}, mobilesArg(mobiles)),
 				ExpectError: errorLike("Unable to Read Contacts Blocklist",
 					"could not read the blocklist status of 350 numbers on every channel", "No partial list was returned",
 					"Failed: batch 2 of 4, 100 numbers",
@@ -352,7 +311,7 @@ func TestFault_redirectToAnotherHostRefused(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), "", 100),
+			Config: faultWhatsappConfig(sb.URL(), nil, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
 				"refused a redirect from "+sb.URL()+" to "+other.URL(),
 				"the API key is only sent to the configured host",

@@ -9,10 +9,9 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// The privacy tests run the Terraform CLI the way a user does, with the
-// provider built from this module (see buildExampleProvider) as its own
-// process, and read everything a CI job keeps: stdout, stderr and a TRACE
-// log of Terraform and the provider.
+// The privacy tests run the Terraform CLI the way a user does (newCLIRun),
+// and read everything a CI job keeps: stdout, stderr and a TRACE log of
+// Terraform and the provider.
 
 // numberForms are the ways a number can show in text: as written, without
 // its '+', and URL-encoded as in a query.
@@ -41,27 +40,27 @@ func TestPrivacy_lookupNumbersNeverShown(t *testing.T) {
 	closedURL, _ := closedLoopbackURL(t)
 	cases := []struct {
 		name     string
-		fault    *sandbox.Fault // nil: no sandbox, base_url where nothing listens
-		provider string
-		want     string // in the diagnostic, so the run failed the way the case means
+		fault    *sandbox.Fault    // nil: no sandbox, base_url where nothing listens
+		provider map[string]string // provider arguments, as in sandboxProvider
+		want     string            // in the diagnostic, so the run failed the way the case means
 	}{
-		{name: "network error", provider: "max_retries = 1", want: "connection refused"},
+		{name: "network error", provider: map[string]string{"max_retries": "1"}, want: "connection refused"},
 		{name: "WA400", fault: &sandbox.Fault{API: "contacts", Status: 400, Times: -1}, want: "WA400"},
-		{name: "5xx until the retries run out", fault: &sandbox.Fault{API: "contacts", Status: 503, Times: -1}, provider: "max_retries = 1", want: "WA500"},
+		{name: "5xx until the retries run out", fault: &sandbox.Fault{API: "contacts", Status: 503, Times: -1}, provider: map[string]string{"max_retries": "1"}, want: "WA500"},
 		{
 			name:     "timeout",
 			fault:    &sandbox.Fault{API: "contacts", Delay: sandbox.Duration(5 * time.Second), Times: -1},
-			provider: "request_timeout = \"200ms\"\n  max_retries = 1",
+			provider: map[string]string{"request_timeout": `"200ms"`, "max_retries": "1"},
 			want:     "request_timeout",
 		},
 		{name: "HTML body", fault: &sandbox.Fault{API: "contacts", RawBody: htmlSignInPage, Times: -1}, want: "Sign in to the corporate gateway"},
 		{
 			name:     "cut JSON",
 			fault:    &sandbox.Fault{API: "contacts", RawBody: cutPage, ContentType: "application/json", Times: -1},
-			provider: "max_retries = 1",
+			provider: map[string]string{"max_retries": "1"},
 			want:     "cut short",
 		},
-		{name: "connection cut mid-body", fault: &sandbox.Fault{API: "contacts", Truncate: true, Times: -1}, provider: "max_retries = 1", want: "bytes arrived"},
+		{name: "connection cut mid-body", fault: &sandbox.Fault{API: "contacts", Truncate: true, Times: -1}, provider: map[string]string{"max_retries": "1"}, want: "bytes arrived"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,7 +71,7 @@ func TestPrivacy_lookupNumbersNeverShown(t *testing.T) {
 				sb.AddFault(*tc.fault)
 				baseURL = sb.URL()
 			}
-			run := newCLIRun(t, privacyLookup(baseURL, tc.provider, numbers))
+			run := newCLIRun(t, cliLookupConfig(baseURL, tc.provider, numbers))
 			stdout, stderr, log, code := run.terraform("plan", "-no-color")
 			if code != 1 {
 				t.Fatalf("terraform plan: exit %d, want 1 (failed)\n%s\n%s", code, stdout, stderr)
