@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 )
@@ -68,16 +67,9 @@ func TestAllocs_wholeListReadStaysWithinItsGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	providerConfig := dynamicValue(t, schemas.Provider.ValueType(), map[string]tftypes.Value{
-		"sid":      tftypes.NewValue(tftypes.String, testSID),
-		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
-		"base_url": tftypes.NewValue(tftypes.String, "https://kaleyra.invalid"),
-	})
-	config := dynamicValue(t, schemas.DataSourceSchemas["kaleyra_contacts_blocklisted"].ValueType(), nil)
+	schemas := providerSchemas(t, server)
+	providerConfig := dynamicValue(t, schemas.Provider.ValueType(), providerAttrs("https://kaleyra.invalid", nil))
+	config := dataSourceConfig(t, schemas, "kaleyra_contacts_blocklisted", nil)
 
 	read := func() {
 		// A fresh configuration each time: a configured provider shares
@@ -92,7 +84,7 @@ func TestAllocs_wholeListReadStaysWithinItsGuard(t *testing.T) {
 		}
 	}
 	read()
-	if total := stateAttribute(t, server, "kaleyra_contacts_blocklisted", readOnce(t, server, config), "total"); !total.Equal(tfNumber(guardRows)) {
+	if total := stateAttribute(t, schemas, "kaleyra_contacts_blocklisted", readOnce(t, server, config), "total"); !total.Equal(tfNumber(guardRows)) {
 		t.Fatalf("total = %v, want %d", total, guardRows)
 	}
 	allocs := testing.AllocsPerRun(5, read)

@@ -13,18 +13,14 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
-
-const contactsAddr = "data.kaleyra_contacts_blocklisted.test"
 
 // The sandbox's channel_type codes: only "3" (whatsapp) is documented.
 var (
@@ -35,29 +31,6 @@ var (
 
 // sha256Hex is what `id` looks like.
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-func contactsConfig(baseURL, args string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  %[1]s
-}
-`, args)
-}
-
-// mobilesArg is the `mobiles` argument for these numbers.
-func mobilesArg(numbers []string) string {
-	return "mobiles = " + hclStrings(numbers)
-}
-
-// numbersFrom returns n E.164 numbers of equal length, so string order is
-// numeric order: prefix then i as 8 digits.
-func numbersFrom(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range n {
-		out[i] = fmt.Sprintf("%s%08d", prefix, i)
-	}
-	return out
-}
 
 // shuffled returns a deterministic permutation of s.
 func shuffled[T any](s []T) []T {
@@ -108,58 +81,6 @@ func wantMobiles(rows []sandbox.BlocklistEntry) []knownvalue.Check {
 	return stringChecks(slices.Compact(mobiles))
 }
 
-func stringChecks(values []string) []knownvalue.Check {
-	checks := make([]knownvalue.Check, len(values))
-	for i, v := range values {
-		checks[i] = knownvalue.StringExact(v)
-	}
-	return checks
-}
-
-// offsetsPerRead splits the requests of one query (one batch), in arrival
-// order, into reads, each starting at offset 0, and returns the offsets
-// each read asked for. Every request must ask for limit.
-func offsetsPerRead(t *testing.T, reqs []sandbox.Request, limit int) [][]int {
-	t.Helper()
-	var reads [][]int
-	for _, r := range reqs {
-		if got := r.Query.Get("limit"); got != strconv.Itoa(limit) {
-			t.Errorf("request %s?%s: limit %q, want %d", r.Path, r.RawQuery, got, limit)
-		}
-		offset, err := strconv.Atoi(r.Query.Get("offset"))
-		if err != nil {
-			t.Fatalf("request %s?%s: offset: %v", r.Path, r.RawQuery, err)
-		}
-		if offset == 0 {
-			reads = append(reads, nil)
-		} else if len(reads) == 0 {
-			t.Fatalf("the first request asked for offset %d, want 0", offset)
-		}
-		reads[len(reads)-1] = append(reads[len(reads)-1], offset)
-	}
-	if len(reads) == 0 {
-		t.Fatal("no request was made")
-	}
-	return reads
-}
-
-// expectEveryRead checks that each read asked for exactly these offsets,
-// each once, in any order (pages after the first are read in parallel),
-// plus at most DefaultMaxParallel-1 offsets past the last page: pages read
-// ahead before the last one answered.
-func expectEveryRead(t *testing.T, reads [][]int, want []int) {
-	t.Helper()
-	for i, got := range reads {
-		sorted := slices.Sorted(slices.Values(got))
-		n := min(len(sorted), len(want))
-		extra := sorted[n:]
-		if !slices.Equal(sorted[:n], want) || len(sorted) < len(want) ||
-			len(extra) > kaleyra.DefaultMaxParallel-1 || len(slices.Compact(slices.Clone(extra))) != len(extra) {
-			t.Errorf("read %d of %d asked for offsets %v, want %v and at most %d more past the end", i+1, len(reads), sorted, want, kaleyra.DefaultMaxParallel-1)
-		}
-	}
-}
-
 // channelsOf says on which channels number i of a test set is blocklisted:
 // none, one, two or all three, so that batches hold more rows than numbers.
 func channelsOf(i int) []string {
@@ -188,7 +109,7 @@ func TestContactsBlocklisted_manyNumbersBatchedAndMapped(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: contactsConfig(sb.URL(), mobilesArg(shuffled(numbers))),
+			Config: contactsConfig(sb.URL(), nil, mobilesArg(shuffled(numbers))),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
 				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(wantRows, ""))),
@@ -269,7 +190,7 @@ func TestContactsBlocklisted_wholeListPagedToTheEnd(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config: contactsConfig(sb.URL(), fmt.Sprintf("page_size = %d", tc.pageSize)),
+					Config: contactsConfig(sb.URL(), nil, fmt.Sprintf("page_size = %d", tc.pageSize)),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1050)),
 						statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -294,15 +215,6 @@ func TestContactsBlocklisted_wholeListPagedToTheEnd(t *testing.T) {
 			expectEveryRead(t, offsetsPerRead(t, reqs, tc.pageSize), tc.offsets)
 		})
 	}
-}
-
-// offsets returns from, from+step, ... up to and including to.
-func offsets(from, to, step int) []int {
-	var out []int
-	for v := from; v <= to; v += step {
-		out = append(out, v)
-	}
-	return out
 }
 
 func TestContactsBlocklisted_channelFilter(t *testing.T) {
@@ -336,7 +248,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), `channel = "sms"`+"\n"+query),
+				Config:    contactsConfig(sb.URL(), nil, `channel = "sms"`+"\n"+query),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(on("sms"), "sms"))),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
@@ -350,7 +262,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 				// The name comes from the filter even for a code Kaleyra does
 				// not document.
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), `channel = "voice"`),
+				Config:    contactsConfig(sb.URL(), nil, `channel = "voice"`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(on("voice"), "voice"))),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.Null()),
@@ -359,7 +271,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 			},
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), `channel = "whatsapp"`+"\n"+query),
+				Config:    contactsConfig(sb.URL(), nil, `channel = "whatsapp"`+"\n"+query),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact(wantContacts(on("whatsapp"), "whatsapp"))),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
@@ -372,7 +284,7 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 				// Unfiltered: "3" is named whatsapp, the undocumented codes
 				// stay null.
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), query),
+				Config:    contactsConfig(sb.URL(), nil, query),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{
 						contactCheck(a, smsType, knownvalue.Null()), contactCheck(a, whatsappType, knownvalue.StringExact("whatsapp")),
@@ -390,18 +302,12 @@ func TestContactsBlocklisted_channelFilter(t *testing.T) {
 	})
 }
 
-func contactCheck(mobile, channelType string, channel knownvalue.Check) knownvalue.Check {
-	return knownvalue.ObjectExact(map[string]knownvalue.Check{
-		"mobile": knownvalue.StringExact(mobile), "channel_type": knownvalue.StringExact(channelType), "channel": channel,
-	})
-}
-
 func TestContactsBlocklisted_unknownChannelFailsAtPlan(t *testing.T) {
 	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
 	var steps []resource.TestStep
 	for _, channel := range []string{"email", "S M S", ""} {
 		steps = append(steps, resource.TestStep{
-			Config:      contactsConfig(sb.URL(), fmt.Sprintf("channel = %q", channel)),
+			Config:      contactsConfig(sb.URL(), nil, fmt.Sprintf("channel = %q", channel)),
 			PlanOnly:    true,
 			ExpectError: errorLike(fmt.Sprintf(`Attribute channel is %q; expected one of "sms", "whatsapp" or "voice", in any letter case.`, channel)),
 		})
@@ -426,7 +332,7 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: contactsConfig(sb.URL(), mobilesArg(numbers)),
+			Config: contactsConfig(sb.URL(), nil, mobilesArg(numbers)),
 			ExpectError: errorLike("Unable to Read Contacts Blocklist",
 				"could not read the blocklist status of 250 numbers on every channel. No partial list was returned.",
 				"Failed: batch 2 of 3, 100 numbers",
@@ -437,7 +343,7 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 
 	// What Terraform receives: the error, and a state with nothing read
 	// into it.
-	state, diags := readContactsOverProtocol(t, sb.URL(), numbers)
+	state, diags := readOverProtocol(t, providerAttrs(sb.URL(), nil), "kaleyra_contacts_blocklisted", mobilesAttrs(numbers))
 	if len(diags) != 1 || diags[0].Severity != tfprotov6.DiagnosticSeverityError || diags[0].Summary != "Unable to Read Contacts Blocklist" {
 		t.Fatalf("diagnostics %+v, want one error %q", diags, "Unable to Read Contacts Blocklist")
 	}
@@ -449,47 +355,6 @@ func TestContactsBlocklisted_failingBatchFailsTheRead(t *testing.T) {
 			t.Errorf("a failed read returned %s = %s; want null, no partial result", name, state[name])
 		}
 	}
-}
-
-// readContactsOverProtocol reads kaleyra_contacts_blocklisted for mobiles
-// from the sandbox as Terraform would, over protocol 6, and returns the
-// state's attributes and the diagnostics.
-func readContactsOverProtocol(t *testing.T, baseURL string, mobiles []string) (map[string]tftypes.Value, []*tfprotov6.Diagnostic) {
-	t.Helper()
-	ctx := context.Background()
-	server := configuredServer(t, map[string]tftypes.Value{
-		"sid":      tftypes.NewValue(tftypes.String, testSID),
-		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
-		"base_url": tftypes.NewValue(tftypes.String, baseURL),
-	})
-	values := make([]tftypes.Value, len(mobiles))
-	for i, m := range mobiles {
-		values[i] = tftypes.NewValue(tftypes.String, m)
-	}
-	resp, err := server.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{
-		TypeName: "kaleyra_contacts_blocklisted",
-		Config: dataSourceConfig(t, server, "kaleyra_contacts_blocklisted", map[string]tftypes.Value{
-			"mobiles": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, values),
-		}),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := map[string]tftypes.Value{}
-	if resp.State != nil {
-		raw, err := resp.State.Unmarshal(schemas.DataSourceSchemas["kaleyra_contacts_blocklisted"].ValueType())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := raw.As(&state); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return state, resp.Diagnostics
 }
 
 func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
@@ -523,7 +388,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), mobilesArg([]string{a, b, a, c, b, c})),
+				Config:    contactsConfig(sb.URL(), nil, mobilesArg([]string{a, b, a, c, b, c})),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), blocked),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact(stringChecks([]string{a, c}))),
@@ -536,7 +401,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 			{
 				// The same numbers in another order: the same query.
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), mobilesArg([]string{c, b, a})+"\npage_size = 2"),
+				Config:    contactsConfig(sb.URL(), nil, mobilesArg([]string{c, b, a})+"\npage_size = 2"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), blocked),
 					sameQuery.AddStateValue(contactsAddr, tfjsonpath.New("id")),
@@ -546,7 +411,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 			},
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), mobilesArg([]string{c, b, a})+"\nchannel = \"sms\""),
+				Config:    contactsConfig(sb.URL(), nil, mobilesArg([]string{c, b, a})+"\nchannel = \"sms\""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
 						a: knownvalue.Bool(false), b: knownvalue.Bool(false), c: knownvalue.Bool(true),
@@ -557,7 +422,7 @@ func TestContactsBlocklisted_duplicatesEmptyAndStableID(t *testing.T) {
 			},
 			{
 				PreConfig: sb.ResetRequests,
-				Config:    contactsConfig(sb.URL(), "mobiles = []"),
+				Config:    contactsConfig(sb.URL(), nil, "mobiles = []"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{})),
@@ -617,7 +482,7 @@ func TestContactsBlocklisted_policyCheck(t *testing.T) {
 }
 
 func policyCheckConfig(baseURL, recipient string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
+	return sandboxProvider(baseURL, nil) + fmt.Sprintf(`
 data "kaleyra_contacts_blocklisted" "recipients" {
   channel = "whatsapp"
   mobiles = [%[1]q]
@@ -633,7 +498,7 @@ check "recipient_reachable" {
 }
 
 func policyGateConfig(baseURL, recipient string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
+	return sandboxProvider(baseURL, nil) + fmt.Sprintf(`
 data "kaleyra_contacts_blocklisted" "recipients" {
   channel = "whatsapp"
   mobiles = [%[1]q]
@@ -684,16 +549,14 @@ func TestContactsBlocklisted_errors(t *testing.T) {
 		lowSID, lowKey                 = "HXLOWBAL000000IN", "Alow0balance0key000000000000003"
 		unavailableSID, unavailableKey = "HXNOCONTACTS00IN", "Ano0contacts0key000000000000003"
 	)
-	seed := testAccount(nil, []sandbox.BlocklistEntry{{Mobile: probeMobile, Channel: "sms"}})
+	seed := probeAccount()
 	seed.Accounts = append(seed.Accounts,
 		sandbox.Account{SID: lowSID, APIKey: lowKey, LowBalance: true},
 		sandbox.Account{SID: unavailableSID, APIKey: unavailableKey, ContactsUnavailable: true},
 	)
 	sb := startSandbox(t, seed, sandbox.Options{})
 	config := func(sid, apiKey string) string {
-		return sandboxProvider(sb.URL(), map[string]string{"sid": strconv.Quote(sid), "api_key": strconv.Quote(apiKey)}) + `
-data "kaleyra_contacts_blocklisted" "test" {}
-`
+		return contactsConfig(sb.URL(), map[string]string{"sid": strconv.Quote(sid), "api_key": strconv.Quote(apiKey)}, "")
 	}
 	fault := func(f sandbox.Fault) func() {
 		return func() {

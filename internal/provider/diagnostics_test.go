@@ -1,13 +1,11 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
@@ -50,69 +47,11 @@ func goldenSandbox(t *testing.T, faults ...sandbox.Fault) *sandbox.Server {
 	return startSandbox(t, seed, sandbox.Options{})
 }
 
-// providerAttrs is a provider block: the test account at baseURL, with
-// extra attributes.
-func providerAttrs(baseURL string, extra map[string]tftypes.Value) map[string]tftypes.Value {
-	attrs := map[string]tftypes.Value{
-		"sid":      tftypes.NewValue(tftypes.String, testSID),
-		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
-		"base_url": tftypes.NewValue(tftypes.String, baseURL),
-	}
-	for k, v := range extra {
-		attrs[k] = v
-	}
-	return attrs
-}
-
-// readOverProtocol configures the provider with providerAttrs, reads the
-// data source with attrs, and returns its diagnostics as text.
-func readOverProtocol(t *testing.T, providerAttrs map[string]tftypes.Value, typeName string, attrs map[string]tftypes.Value) string {
+// readDiagnostics is the diagnostics of readOverProtocol, as text.
+func readDiagnostics(t *testing.T, provider map[string]tftypes.Value, typeName string, attrs map[string]tftypes.Value) string {
 	t.Helper()
-	server := configuredServer(t, providerAttrs)
-	resp, err := server.ReadDataSource(context.Background(), &tfprotov6.ReadDataSourceRequest{
-		TypeName: typeName,
-		Config:   dataSourceConfig(t, server, typeName, attrs),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return diagnosticsText(resp.Diagnostics)
-}
-
-func whatsappAttrs(number string) map[string]tftypes.Value {
-	return map[string]tftypes.Value{"phone_number": tftypes.NewValue(tftypes.String, number)}
-}
-
-func mobilesAttrs(mobiles []string) map[string]tftypes.Value {
-	values := make([]tftypes.Value, len(mobiles))
-	for i, m := range mobiles {
-		values[i] = tftypes.NewValue(tftypes.String, m)
-	}
-	return map[string]tftypes.Value{"mobiles": tftypes.NewValue(tftypes.List{ElementType: tftypes.String}, values)}
-}
-
-// closedLoopbackURL is a loopback base URL where nothing listens.
-func closedLoopbackURL(t *testing.T) (baseURL, port string) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ = net.SplitHostPort(addr)
-	return "http://" + addr, port
-}
-
-// lookupNumbers returns n distinct E.164 numbers: +919876500000 and on.
-func lookupNumbers(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("+9198765%05d", i)
-	}
-	return out
+	_, diags := readOverProtocol(t, provider, typeName, attrs)
+	return diagnosticsText(diags)
 }
 
 func expectGolden(t *testing.T, got, want string) {
@@ -130,7 +69,7 @@ func TestDiagnostics_golden(t *testing.T) {
 
 	t.Run("RBC001", func(t *testing.T) {
 		sb := goldenSandbox(t)
-		got := readOverProtocol(t, providerAttrs(sb.URL(), map[string]tftypes.Value{
+		got := readDiagnostics(t, providerAttrs(sb.URL(), map[string]tftypes.Value{
 			"api_key": tftypes.NewValue(tftypes.String, "wrong-key"),
 		}), "kaleyra_whatsapp_blocked_users", whatsappAttrs(goldenBusinessV2))
 		expectGolden(t, got, `ERROR: Unable to Read WhatsApp Blocked Users: The kaleyra_whatsapp_blocked_users data source could not read the users blocked by business number +919800022222 (WhatsApp API v2). No partial list was returned.
@@ -144,7 +83,7 @@ Kaleyra did not accept the SID and API key. Check the provider's `+"`sid`"+` and
 
 	t.Run("WA-401 version", func(t *testing.T) {
 		sb := goldenSandbox(t)
-		got := readOverProtocol(t, providerAttrs(sb.URL(), nil), "kaleyra_whatsapp_blocked_users", whatsappAttrs(goldenBusinessV1))
+		got := readDiagnostics(t, providerAttrs(sb.URL(), nil), "kaleyra_whatsapp_blocked_users", whatsappAttrs(goldenBusinessV1))
 		expectGolden(t, got, `ERROR: Unable to Read WhatsApp Blocked Users: The kaleyra_whatsapp_blocked_users data source could not read the users blocked by business number +919800033333 (WhatsApp API v2). No partial list was returned.
 
 Kaleyra answered HTTP 401 with code WA-401: The phone number you're using is associated with different Version of our WA API. Please use the appropriate endpoint.
@@ -156,7 +95,7 @@ The business number is registered on the other version of Kaleyra's WhatsApp API
 
 	t.Run("E110", func(t *testing.T) {
 		sb := goldenSandbox(t)
-		got := readOverProtocol(t, providerAttrs(sb.URL(), map[string]tftypes.Value{
+		got := readDiagnostics(t, providerAttrs(sb.URL(), map[string]tftypes.Value{
 			"sid":     tftypes.NewValue(tftypes.String, goldenLowSID),
 			"api_key": tftypes.NewValue(tftypes.String, goldenLowKey),
 		}), "kaleyra_contacts_blocklisted", mobilesAttrs(lookupNumbers(1)))
@@ -171,7 +110,7 @@ The Kaleyra account's balance is low. Top it up in the Kaleyra console, then run
 
 	t.Run("long Retry-After", func(t *testing.T) {
 		sb := goldenSandbox(t, sandbox.Fault{API: "whatsapp", Status: 429, RetryAfter: "300", Times: -1})
-		got := readOverProtocol(t, providerAttrs(sb.URL(), nil), "kaleyra_whatsapp_blocked_users", whatsappAttrs(goldenBusinessV2))
+		got := readDiagnostics(t, providerAttrs(sb.URL(), nil), "kaleyra_whatsapp_blocked_users", whatsappAttrs(goldenBusinessV2))
 		expectGolden(t, got, `ERROR: Unable to Read WhatsApp Blocked Users: The kaleyra_whatsapp_blocked_users data source could not read the users blocked by business number +919800022222 (WhatsApp API v2). No partial list was returned.
 
 Kaleyra answered HTTP 429 with code WA429: Too many requests, please try again later
@@ -186,7 +125,7 @@ Kaleyra asked to wait 300 seconds before the next request (Retry-After), longer 
 
 	t.Run("cut JSON after retries", func(t *testing.T) {
 		sb := goldenSandbox(t, sandbox.Fault{API: "whatsapp", RawBody: cutWhatsAppPage, ContentType: "application/json", Times: -1})
-		got := readOverProtocol(t, providerAttrs(sb.URL(), map[string]tftypes.Value{"max_retries": int64Value(2)}),
+		got := readDiagnostics(t, providerAttrs(sb.URL(), map[string]tftypes.Value{"max_retries": int64Value(2)}),
 			"kaleyra_whatsapp_blocked_users", whatsappAttrs(goldenBusinessV2))
 		expectGolden(t, got, `ERROR: Unable to Read WhatsApp Blocked Users: The kaleyra_whatsapp_blocked_users data source could not read the users blocked by business number +919800022222 (WhatsApp API v2). No partial list was returned.
 
@@ -205,7 +144,7 @@ This usually comes from a proxy, gateway or load balancer in front of the API, o
 	t.Run("network error on a 300-number lookup", func(t *testing.T) {
 		baseURL, port := closedLoopbackURL(t)
 		// One request at a time, so the first batch is the one that fails.
-		got := readOverProtocol(t, providerAttrs(baseURL, map[string]tftypes.Value{
+		got := readDiagnostics(t, providerAttrs(baseURL, map[string]tftypes.Value{
 			"max_retries":           int64Value(1),
 			"max_parallel_requests": int64Value(1),
 		}), "kaleyra_contacts_blocklisted", mobilesAttrs(lookupNumbers(300)))
@@ -287,7 +226,7 @@ func TestDiagnostics_readmeSampleIsWhatTheCLIPrints(t *testing.T) {
 // 300-number lookup as the CLI prints it.
 func TestDiagnostics_cliNetworkErrorOnLookup(t *testing.T) {
 	baseURL, port := closedLoopbackURL(t)
-	run := newCLIRun(t, privacyLookup(baseURL, "max_retries = 1\n  max_parallel_requests = 1", lookupNumbers(300)))
+	run := newCLIRun(t, cliLookupConfig(baseURL, map[string]string{"max_retries": "1", "max_parallel_requests": "1"}, lookupNumbers(300)))
 	stdout, stderr, _, code := run.terraform("plan", "-no-color")
 	// The port is replaced after Terraform wrapped the text; ephemeral ports
 	// have 5 digits, so the lines break in the same places every run.

@@ -12,8 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -137,19 +135,6 @@ func TestE164_everyExampleNumberIsAcceptedByTheDataSources(t *testing.T) {
 	}
 	t.Logf("%d ways of writing %d example numbers; valid but shorter than 8 digits: %v; national forms left out: %q",
 		checked, len(examples), tooShort, quirks)
-}
-
-// validateE164 runs the data sources' E.164 validator on s and returns its
-// errors, "" when it accepts s.
-func validateE164(s string) string {
-	resp := &validator.StringResponse{}
-	e164Validator().ValidateString(context.Background(), validator.StringRequest{
-		Path: path.Root("mobiles").AtListIndex(0), ConfigValue: types.StringValue(s),
-	}, resp)
-	if !resp.Diagnostics.HasError() {
-		return ""
-	}
-	return resp.Diagnostics.Errors()[0].Detail()
 }
 
 // TestE164_run calls the function's Run as Terraform does, with known
@@ -361,7 +346,7 @@ func TestE164Function_feedsContactsLookup(t *testing.T) {
 		{Mobile: smsOnly, Channel: "sms"}, {Mobile: blockedUSA, Channel: "voice"},
 	}), sandbox.Options{})
 
-	config := providerConfig(sb.URL()) + `
+	config := sandboxProvider(sb.URL(), nil) + `
 locals {
   on_call = [
     { name = "asha",  number = "+91 98123-45678", region = "" },
@@ -438,14 +423,14 @@ func TestValidation_e164ErrorPointsAtTheFunction(t *testing.T) {
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config:   validationContactsConfig(sb.URL(), `mobiles = ["+919876543210", "098765 43210"]`),
+				Config:   contactsConfig(sb.URL(), nil, `mobiles = ["+919876543210", "098765 43210"]`),
 				PlanOnly: true,
 				ExpectError: errorLike("Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number",
 					`got: 098765 43210. It looks like a national or formatted number: provider::kaleyra::e164(value, "IN") converts it`,
 					"(Terraform 1.8 or later, OpenTofu 1.7 or later)."),
 			},
 			{
-				Config:   validationWhatsappConfig(sb.URL(), `phone_number = "+91 98765-43210"`),
+				Config:   whatsappConfig(sb.URL(), nil, "+91 98765-43210", ""),
 				PlanOnly: true,
 				ExpectError: errorLike("Attribute phone_number must be an E.164 number",
 					`got: +91 98765-43210. It looks like a formatted number: provider::kaleyra::e164(value, "") converts it`),

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -20,85 +18,23 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// The business number the fault tests read, and its data source address.
-const (
-	faultBusiness  = "+919800011111"
-	faultWhatsapp  = "data.kaleyra_whatsapp_blocked_users.test"
-	faultContacts  = "data.kaleyra_contacts_blocklisted.test"
-	htmlSignInPage = `<!DOCTYPE html><html><head><title>Sign in to the corporate gateway</title></head><body><form method="post"></form></body></html>`
-)
-
-// testProvidersWith serves the provider with fast retries and tune applied
-// to the client configuration after the provider block.
-func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.ProviderServer, error) {
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"kaleyra": ProtocolServer(New("test", WithClientConfig(func(c *kaleyra.Config) {
-			fastRetries(c)
-			tune(c)
-		}))()),
-	}
-}
-
-// providerConfigWith is providerConfig with extra provider arguments, such
-// as max_retries or request_timeout.
-func providerConfigWith(baseURL, extra string) string {
-	return fmt.Sprintf(`
-provider "kaleyra" {
-  sid      = %[1]q
-  api_key  = %[2]q
-  base_url = %[3]q
-  %[4]s
-}
-`, testSID, testAPIKey, baseURL, extra)
-}
-
 // faultWhatsappConfig reads faultBusiness's blocked users, page_size at a
-// time, with extra provider arguments.
-func faultWhatsappConfig(baseURL, providerExtra string, pageSize int) string {
-	return providerConfigWith(baseURL, providerExtra) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-  page_size    = %[2]d
-}
-`, faultBusiness, pageSize)
-}
-
-// faultContactsConfig looks mobiles up on every channel.
-func faultContactsConfig(baseURL, providerExtra string, mobiles []string) string {
-	quoted := make([]string, len(mobiles))
-	for i, m := range mobiles {
-		quoted[i] = strconv.Quote(m)
-	}
-	return providerConfigWith(baseURL, providerExtra) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  mobiles = [%[1]s]
-}
-`, strings.Join(quoted, ", "))
+// time, with the provider arguments in provider (see sandboxProvider).
+func faultWhatsappConfig(baseURL string, provider map[string]string, pageSize int) string {
+	return whatsappConfig(baseURL, provider, faultBusiness, fmt.Sprintf("page_size = %d", pageSize))
 }
 
 // faultWhatsappPath is the path of faultBusiness's blocked users, as a
 // diagnostic names the request.
 var faultWhatsappPath = "/v2/" + testSID + "/whatsapp/" + faultBusiness + "/block_users"
 
-// faultSandbox serves faultBusiness with blocked users, and the faults.
-func faultSandbox(t *testing.T, blocked []string, faults ...sandbox.Fault) *sandbox.Server {
-	t.Helper()
-	seed := testAccount([]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, APIVersion: "v2", Blocked: blocked}}, nil)
-	seed.Faults = faults
-	return startSandbox(t, seed, sandbox.Options{})
-}
-
 // completeWhatsappChecks assert that the state holds every one of ids,
 // sorted: the read was complete despite the faults.
 func completeWhatsappChecks(ids []string) []statecheck.StateCheck {
 	want := slices.Sorted(slices.Values(ids))
-	checks := make([]knownvalue.Check, len(want))
-	for i, id := range want {
-		checks[i] = knownvalue.StringExact(id)
-	}
 	return []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(want)))),
-		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("wa_ids"), knownvalue.ListExact(checks)),
+		statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(want)))),
+		statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("wa_ids"), knownvalue.ListExact(stringChecks(want))),
 	}
 }
 
@@ -122,7 +58,7 @@ func TestFault_serverErrorBurstMidListThenSuccess(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 			ConfigStateChecks: completeWhatsappChecks(ids),
 		}},
 	})
@@ -150,7 +86,7 @@ func TestFault_rateLimitedWaitsRetryAfter(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 			ConfigStateChecks: completeWhatsappChecks(ids),
 		}},
 	})
@@ -171,7 +107,7 @@ func TestFault_acceptedNotReadyThenSuccess(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config:            faultWhatsappConfig(sb.URL(), "", 100),
+			Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 			ConfigStateChecks: completeWhatsappChecks(ids),
 		}},
 	})
@@ -187,7 +123,7 @@ func TestFault_retriesExhausted(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), "max_retries = 2", 100),
+			Config: faultWhatsappConfig(sb.URL(), map[string]string{"max_retries": "2"}, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
 				"Kaleyra answered HTTP 503 with code WA500", "Attempts: 3",
 				"server error and the retries ran out", "raise `max_retries`"),
@@ -243,7 +179,7 @@ func TestFault_bodyNotKaleyraJSON(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config:      faultWhatsappConfig(sb.URL(), "max_retries = 1", 100),
+					Config:      faultWhatsappConfig(sb.URL(), map[string]string{"max_retries": "1"}, 100),
 					ExpectError: errorLike(tc.want...),
 				}},
 			})
@@ -263,7 +199,7 @@ func TestFault_responseOverSizeCap(t *testing.T) {
 		ProtoV6ProviderFactories: providers,
 		Steps: []resource.TestStep{
 			{
-				Config: faultWhatsappConfig(sb.URL(), "", 100),
+				Config: faultWhatsappConfig(sb.URL(), nil, 100),
 				ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
 					fmt.Sprintf("Cause: the response body is larger than the %d-byte cap", capBytes), "Attempts: 1",
 					"larger than the provider reads from one request", "Lower `page_size`"),
@@ -277,7 +213,7 @@ func TestFault_responseOverSizeCap(t *testing.T) {
 					}
 				},
 				// The padding fault is used up: the same small answers fit.
-				Config:            faultWhatsappConfig(sb.URL(), "", 100),
+				Config:            faultWhatsappConfig(sb.URL(), nil, 100),
 				ConfigStateChecks: completeWhatsappChecks(ids),
 			},
 		},
@@ -292,9 +228,7 @@ func TestFault_slowServerPastRequestTimeout(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), `
-  request_timeout = "200ms"
-  max_retries     = 1`, 100),
+			Config: faultWhatsappConfig(sb.URL(), map[string]string{"request_timeout": `"200ms"`, "max_retries": "1"}, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
 				// net/http says "Client.Timeout exceeded" or "context
 				// deadline exceeded", depending on when the timer fires.
@@ -313,7 +247,7 @@ func TestFault_cursorLoopFailsNeverShortens(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), "", 10),
+			Config: faultWhatsappConfig(sb.URL(), nil, 10),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned",
 				"a second time (page 2)", "handed out a paging cursor it had already returned"),
 		}},
@@ -322,10 +256,7 @@ func TestFault_cursorLoopFailsNeverShortens(t *testing.T) {
 
 func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 	// 350 numbers make 4 batches of the sorted numbers: 100, 100, 100, 50.
-	mobiles := make([]string, 350)
-	for i := range mobiles {
-		mobiles[i] = fmt.Sprintf("+9198%08d", i)
-	}
+	mobiles := numbersFrom("+9198", 350)
 	blocklist := []sandbox.BlocklistEntry{
 		{Mobile: mobiles[7], Channel: "sms"},
 		{Mobile: mobiles[250], Channel: "whatsapp"},
@@ -346,10 +277,10 @@ func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 				PreConfig: func() {
 					sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: inBatch2, Status: 500, Times: 2})
 				},
-				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
+				Config: contactsConfig(sb.URL(), map[string]string{"max_retries": "2"}, mobilesArg(mobiles)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(wantBlocked)),
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.StringExact(mobiles[7]), knownvalue.StringExact(mobiles[250]), knownvalue.StringExact(mobiles[349]),
 					})),
 				},
@@ -361,7 +292,7 @@ func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 					sb.ClearFaults()
 					sb.AddFault(sandbox.Fault{API: "contacts", MobileContains: inBatch2, Status: 503, Times: -1})
 				},
-				Config: faultContactsConfig(sb.URL(), "max_retries = 2", mobiles),
+				Config: contactsConfig(sb.URL(), map[string]string{"max_retries": "2"}, mobilesArg(mobiles)),
 				ExpectError: errorLike("Unable to Read Contacts Blocklist",
 					"could not read the blocklist status of 350 numbers on every channel", "No partial list was returned",
 					"Failed: batch 2 of 4, 100 numbers",
@@ -380,7 +311,7 @@ func TestFault_redirectToAnotherHostRefused(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: faultWhatsappConfig(sb.URL(), "", 100),
+			Config: faultWhatsappConfig(sb.URL(), nil, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
 				"refused a redirect from "+sb.URL()+" to "+other.URL(),
 				"the API key is only sent to the configured host",
@@ -402,14 +333,8 @@ func TestFault_redirectToAnotherHostRefused(t *testing.T) {
 func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
 	const delay = 60 * time.Second
 	sb := faultSandbox(t, waIDs(919800000000, 10), sandbox.Fault{API: "whatsapp", Delay: sandbox.Duration(delay), Times: -1})
-	server := configuredServer(t, map[string]tftypes.Value{
-		"sid":      tftypes.NewValue(tftypes.String, testSID),
-		"api_key":  tftypes.NewValue(tftypes.String, testAPIKey),
-		"base_url": tftypes.NewValue(tftypes.String, sb.URL()),
-	})
-	config := dataSourceConfig(t, server, "kaleyra_whatsapp_blocked_users", map[string]tftypes.Value{
-		"phone_number": tftypes.NewValue(tftypes.String, faultBusiness),
-	})
+	server, schemas := configuredServer(t, providerAttrs(sb.URL(), nil))
+	config := dataSourceConfig(t, schemas, "kaleyra_whatsapp_blocked_users", whatsappAttrs(faultBusiness))
 
 	// Cancel once the request is in flight: the sandbox logs it on arrival,
 	// then holds the answer.
@@ -444,107 +369,7 @@ func TestFault_cancelledReadReturnsPromptly(t *testing.T) {
 			t.Errorf("diagnostics do not say %q:\n%s", want, text)
 		}
 	}
-	if total := stateAttribute(t, server, "kaleyra_whatsapp_blocked_users", resp.State, "total"); !total.IsNull() {
+	if total := stateAttribute(t, schemas, "kaleyra_whatsapp_blocked_users", resp.State, "total"); !total.IsNull() {
 		t.Errorf("a cancelled read returned total = %v, want no result", total)
 	}
-}
-
-// configuredServer returns the provider server, configured with the
-// provider block attrs (every other attribute null), as Terraform would.
-func configuredServer(t *testing.T, attrs map[string]tftypes.Value) tfprotov6.ProviderServer {
-	t.Helper()
-	ctx := context.Background()
-	server, err := ProtocolServer(New("test", WithClientConfig(fastRetries))())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	config := dynamicValue(t, schemas.Provider.ValueType(), attrs)
-	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.0", Config: config})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text := diagnosticsText(resp.Diagnostics); text != "" {
-		t.Fatalf("configuring the provider: %s", text)
-	}
-	return server
-}
-
-// dataSourceConfig encodes a data source configuration: attrs, and null for
-// every other attribute.
-func dataSourceConfig(t *testing.T, server tfprotov6.ProviderServer, typeName string, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	t.Helper()
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, ok := schemas.DataSourceSchemas[typeName]
-	if !ok {
-		t.Fatalf("no data source %q", typeName)
-	}
-	return dynamicValue(t, s.ValueType(), attrs)
-}
-
-func dynamicValue(t *testing.T, typ tftypes.Type, attrs map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	t.Helper()
-	obj, ok := typ.(tftypes.Object)
-	if !ok {
-		t.Fatalf("schema type %v is not an object", typ)
-	}
-	vals := make(map[string]tftypes.Value, len(obj.AttributeTypes))
-	for name, at := range obj.AttributeTypes {
-		vals[name] = tftypes.NewValue(at, nil)
-	}
-	for name, v := range attrs {
-		if _, ok := obj.AttributeTypes[name]; !ok {
-			t.Fatalf("no attribute %q", name)
-		}
-		vals[name] = v
-	}
-	dv, err := tfprotov6.NewDynamicValue(obj, tftypes.NewValue(obj, vals))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dv
-}
-
-// diagnosticsText renders diagnostics as "SEVERITY: summary: detail" lines.
-func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
-	var b strings.Builder
-	for _, d := range diags {
-		fmt.Fprintf(&b, "%s: %s: %s\n", d.Severity, d.Summary, d.Detail)
-	}
-	return b.String()
-}
-
-// stateAttribute decodes one attribute of a data source's returned state; a
-// missing state reads as null.
-func stateAttribute(t *testing.T, server tfprotov6.ProviderServer, typeName string, state *tfprotov6.DynamicValue, name string) tftypes.Value {
-	t.Helper()
-	schemas, err := server.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	typ, ok := schemas.DataSourceSchemas[typeName].ValueType().(tftypes.Object)
-	if !ok {
-		t.Fatalf("%s has no object schema", typeName)
-	}
-	if state == nil {
-		return tftypes.NewValue(typ.AttributeTypes[name], nil)
-	}
-	v, err := state.Unmarshal(typ)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.IsNull() {
-		return tftypes.NewValue(typ.AttributeTypes[name], nil)
-	}
-	var attrs map[string]tftypes.Value
-	if err := v.As(&attrs); err != nil {
-		t.Fatal(err)
-	}
-	return attrs[name]
 }

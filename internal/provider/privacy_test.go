@@ -1,12 +1,6 @@
 package provider
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,97 +9,9 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// The privacy tests run the Terraform CLI the way a user does, with the
-// provider built from this module (see buildExampleProvider) as its own
-// process, and read everything a CI job keeps: stdout, stderr and a TRACE
-// log of Terraform and the provider.
-
-// cliRun is one working directory with one configuration.
-type cliRun struct {
-	t       *testing.T
-	dir     string
-	logPath string
-	env     []string
-}
-
-// newCLIRun writes config as main.tf in a new directory. Only this test's
-// settings reach Terraform and the provider: no TF_* or KALEYRA_* variable
-// of the environment.
-func newCLIRun(t *testing.T, config string) *cliRun {
-	t.Helper()
-	cliConfig := buildExampleProvider(t)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r := &cliRun{t: t, dir: dir, logPath: filepath.Join(dir, "terraform-trace.log")}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "KALEYRA_") || name == "CHECKPOINT_DISABLE" {
-			continue
-		}
-		r.env = append(r.env, kv)
-	}
-	r.env = append(r.env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0",
-		"TF_LOG=trace", "TF_LOG_PATH="+r.logPath)
-	return r
-}
-
-// setEnv adds environment variables ("NAME=value") for the runs.
-func (r *cliRun) setEnv(kv ...string) { r.env = append(r.env, kv...) }
-
-// terraform runs the CLI with args and returns stdout, stderr, the TRACE
-// log and the exit code.
-func (r *cliRun) terraform(args ...string) (stdout, stderr, log string, code int) {
-	r.t.Helper()
-	ctx, cancel := context.WithTimeout(r.t.Context(), 3*time.Minute)
-	defer cancel()
-	_ = os.Remove(r.logPath)
-	cmd := exec.CommandContext(ctx, terraformPath(r.t), args...)
-	cmd.Dir = r.dir
-	cmd.Env = r.env
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
-		r.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
-	}
-	data, err := os.ReadFile(r.logPath)
-	if err != nil {
-		r.t.Fatalf("the TRACE log: %v", err)
-	}
-	return out.String(), errOut.String(), string(data), code
-}
-
-// privacyLookup looks up numbers on every channel, with the provider
-// block's extra arguments.
-func privacyLookup(baseURL, providerExtra string, numbers []string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    kaleyra = {
-      source = "kaleyra/kaleyra"
-    }
-  }
-}
-
-provider "kaleyra" {
-  sid      = %[1]q
-  api_key  = %[2]q
-  base_url = %[3]q
-  %[4]s
-}
-
-data "kaleyra_contacts_blocklisted" "lookup" {
-  mobiles = %[5]s
-}
-`, testSID, testAPIKey, baseURL, providerExtra, hclStrings(numbers))
-}
+// The privacy tests run the Terraform CLI the way a user does (newCLIRun),
+// and read everything a CI job keeps: stdout, stderr and a TRACE log of
+// Terraform and the provider.
 
 // numberForms are the ways a number can show in text: as written, without
 // its '+', and URL-encoded as in a query.
@@ -134,27 +40,27 @@ func TestPrivacy_lookupNumbersNeverShown(t *testing.T) {
 	closedURL, _ := closedLoopbackURL(t)
 	cases := []struct {
 		name     string
-		fault    *sandbox.Fault // nil: no sandbox, base_url where nothing listens
-		provider string
-		want     string // in the diagnostic, so the run failed the way the case means
+		fault    *sandbox.Fault    // nil: no sandbox, base_url where nothing listens
+		provider map[string]string // provider arguments, as in sandboxProvider
+		want     string            // in the diagnostic, so the run failed the way the case means
 	}{
-		{name: "network error", provider: "max_retries = 1", want: "connection refused"},
+		{name: "network error", provider: map[string]string{"max_retries": "1"}, want: "connection refused"},
 		{name: "WA400", fault: &sandbox.Fault{API: "contacts", Status: 400, Times: -1}, want: "WA400"},
-		{name: "5xx until the retries run out", fault: &sandbox.Fault{API: "contacts", Status: 503, Times: -1}, provider: "max_retries = 1", want: "WA500"},
+		{name: "5xx until the retries run out", fault: &sandbox.Fault{API: "contacts", Status: 503, Times: -1}, provider: map[string]string{"max_retries": "1"}, want: "WA500"},
 		{
 			name:     "timeout",
 			fault:    &sandbox.Fault{API: "contacts", Delay: sandbox.Duration(5 * time.Second), Times: -1},
-			provider: "request_timeout = \"200ms\"\n  max_retries = 1",
+			provider: map[string]string{"request_timeout": `"200ms"`, "max_retries": "1"},
 			want:     "request_timeout",
 		},
 		{name: "HTML body", fault: &sandbox.Fault{API: "contacts", RawBody: htmlSignInPage, Times: -1}, want: "Sign in to the corporate gateway"},
 		{
 			name:     "cut JSON",
 			fault:    &sandbox.Fault{API: "contacts", RawBody: cutPage, ContentType: "application/json", Times: -1},
-			provider: "max_retries = 1",
+			provider: map[string]string{"max_retries": "1"},
 			want:     "cut short",
 		},
-		{name: "connection cut mid-body", fault: &sandbox.Fault{API: "contacts", Truncate: true, Times: -1}, provider: "max_retries = 1", want: "bytes arrived"},
+		{name: "connection cut mid-body", fault: &sandbox.Fault{API: "contacts", Truncate: true, Times: -1}, provider: map[string]string{"max_retries": "1"}, want: "bytes arrived"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,7 +71,7 @@ func TestPrivacy_lookupNumbersNeverShown(t *testing.T) {
 				sb.AddFault(*tc.fault)
 				baseURL = sb.URL()
 			}
-			run := newCLIRun(t, privacyLookup(baseURL, tc.provider, numbers))
+			run := newCLIRun(t, cliLookupConfig(baseURL, tc.provider, numbers))
 			stdout, stderr, log, code := run.terraform("plan", "-no-color")
 			if code != 1 {
 				t.Fatalf("terraform plan: exit %d, want 1 (failed)\n%s\n%s", code, stdout, stderr)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,25 +13,16 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
-// probeMobile is blocklisted in probeAccount, so a probe read that reaches
-// the sandbox with the right credentials answers blocked = true.
-const probeMobile = "+919876500001"
-
-func probeAccount() sandbox.Seed {
-	return testAccount(nil, []sandbox.BlocklistEntry{{Mobile: probeMobile, Channel: "sms"}})
-}
-
-// probeConfig is a provider block and one read: enough to make Terraform
-// validate and configure the provider and call the API.
-func probeConfig(provider string) string {
-	return provider + fmt.Sprintf(`
+// probeRead is one read, for after a provider block (or none): enough to
+// make Terraform validate and configure the provider and call the API.
+var probeRead = fmt.Sprintf(`
 data "kaleyra_contacts_blocklisted" "probe" {
   mobiles = [%[1]q]
 }
 `, probeMobile)
-}
 
 // probeReadTheSandbox asserts that the probe read reached the sandbox
 // account: the number is blocklisted there.
@@ -53,12 +43,12 @@ func TestProvider_environmentFallbacks(t *testing.T) {
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config:            probeConfig(`provider "kaleyra" {}`),
+				Config:            `provider "kaleyra" {}` + probeRead,
 				ConfigStateChecks: probeReadTheSandbox,
 			},
 			{
 				// No provider block at all: the environment configures it.
-				Config:            probeConfig(""),
+				Config:            probeRead,
 				ConfigStateChecks: probeReadTheSandbox,
 			},
 		},
@@ -78,7 +68,7 @@ func TestProvider_attributesWinOverEnvironment(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testProviders(),
 			Steps: []resource.TestStep{{
-				Config:            probeConfig(sandboxProvider(sb.URL(), map[string]string{"pod": `"IN"`})),
+				Config:            sandboxProvider(sb.URL(), map[string]string{"pod": `"IN"`}) + probeRead,
 				ConfigStateChecks: probeReadTheSandbox,
 			}},
 		})
@@ -93,11 +83,11 @@ func TestProvider_attributesWinOverEnvironment(t *testing.T) {
 			ProtoV6ProviderFactories: testProviders(),
 			Steps: []resource.TestStep{
 				{
-					Config:      probeConfig(providerWith(map[string]string{"api_key": `"wrong-key"`})),
+					Config:      testutil.ProviderBlock(map[string]string{"api_key": `"wrong-key"`}) + probeRead,
 					ExpectError: errorLike("HTTP 401 with code RBC001: Incorrect SID or API key."),
 				},
 				{
-					Config:      probeConfig(providerWith(map[string]string{"sid": `"HXWRONG0000000IN"`})),
+					Config:      testutil.ProviderBlock(map[string]string{"sid": `"HXWRONG0000000IN"`}) + probeRead,
 					ExpectError: errorLike("HTTP 401 with code RBC001: Incorrect SID or API key."),
 				},
 			},
@@ -108,23 +98,22 @@ func TestProvider_attributesWinOverEnvironment(t *testing.T) {
 func TestProvider_missingCredentialsNameAttributeAndEnvironment(t *testing.T) {
 	sb := startSandbox(t, probeAccount(), sandbox.Options{})
 	clearKaleyraEnv(t)
-	base := map[string]string{"base_url": strconv.Quote(sb.URL())}
 
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config: probeConfig(providerWith(withArgs(base, map[string]string{"api_key": strconv.Quote(testAPIKey)}))),
+				Config: sandboxProvider(sb.URL(), map[string]string{"sid": ""}) + probeRead,
 				ExpectError: errorLike("Missing Kaleyra Account SID",
 					"Set `sid` in the provider block, or the KALEYRA_SID environment variable."),
 			},
 			{
-				Config: probeConfig(providerWith(withArgs(base, map[string]string{"sid": strconv.Quote(testSID)}))),
+				Config: sandboxProvider(sb.URL(), map[string]string{"api_key": ""}) + probeRead,
 				ExpectError: errorLike("Missing Kaleyra API Key",
 					"Set `api_key` in the provider block, or the KALEYRA_API_KEY environment variable"),
 			},
 			{
-				Config: probeConfig(providerWith(base)),
+				Config: sandboxProvider(sb.URL(), map[string]string{"sid": "", "api_key": ""}) + probeRead,
 				ExpectError: errorLike("Missing Kaleyra Account SID", "`sid`", "KALEYRA_SID",
 					"Missing Kaleyra API Key", "`api_key`", "KALEYRA_API_KEY"),
 			},
@@ -158,7 +147,7 @@ func TestProvider_invalidArgumentsFailAtPlanNamingAttributeAndValue(t *testing.T
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config:      probeConfig(sandboxProvider(sb.URL(), map[string]string{tc.attr: tc.value})),
+					Config:      sandboxProvider(sb.URL(), map[string]string{tc.attr: tc.value}) + probeRead,
 					PlanOnly:    true,
 					ExpectError: errorLike(tc.want...),
 				}},
@@ -178,19 +167,16 @@ func TestProvider_validArgumentsAreAccepted(t *testing.T) {
 			{
 				// The pod is case-insensitive; base_url may be localhost and
 				// carry a trailing slash.
-				Config: probeConfig(providerWith(map[string]string{
+				Config: sandboxProvider(sb.URL()+"/", map[string]string{
 					"pod":                   `"in"`,
-					"sid":                   strconv.Quote(testSID),
-					"api_key":               strconv.Quote(testAPIKey),
-					"base_url":              strconv.Quote(sb.URL() + "/"),
 					"max_retries":           "0",
 					"request_timeout":       `"90s"`,
 					"max_parallel_requests": "32",
-				})),
+				}) + probeRead,
 				ConfigStateChecks: probeReadTheSandbox,
 			},
 			{
-				Config:            probeConfig(sandboxProvider(sb.URL(), map[string]string{"pod": `"Sg"`, "max_parallel_requests": "1"})),
+				Config:            sandboxProvider(sb.URL(), map[string]string{"pod": `"Sg"`, "max_parallel_requests": "1"}) + probeRead,
 				ConfigStateChecks: probeReadTheSandbox,
 			},
 		},
@@ -221,7 +207,7 @@ func TestProvider_invalidEnvironmentNamesTheVariable(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config:      probeConfig(`provider "kaleyra" {}`),
+					Config:      `provider "kaleyra" {}` + probeRead,
 					ExpectError: errorLike(tc.want...),
 				}},
 			})
@@ -231,10 +217,7 @@ func TestProvider_invalidEnvironmentNamesTheVariable(t *testing.T) {
 }
 
 func TestProvider_maxParallelRequestsBoundsRequestsInFlight(t *testing.T) {
-	numbers := make([]string, 0, 500)
-	for i := range 500 {
-		numbers = append(numbers, fmt.Sprintf("+9180%08d", i))
-	}
+	numbers := numbersFrom("+9180", 500)
 	// 5 batches of 100 numbers, each answered slowly enough to overlap if
 	// the provider let them.
 	sb := startSandbox(t, probeAccount(), sandbox.Options{Latency: 30 * time.Millisecond})
@@ -242,13 +225,9 @@ func TestProvider_maxParallelRequestsBoundsRequestsInFlight(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: sandboxProvider(sb.URL(), map[string]string{"max_parallel_requests": "1"}) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  mobiles = %[1]s
-}
-`, hclStrings(numbers)),
+			Config: contactsConfig(sb.URL(), map[string]string{"max_parallel_requests": "1"}, mobilesArg(numbers)),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.kaleyra_contacts_blocklisted.test", tfjsonpath.New("total"), knownvalue.Int64Exact(0)),
+				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(0)),
 			},
 		}},
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 func TestContactsBlocklisted_wholeListReadInParallel(t *testing.T) {
@@ -26,7 +27,7 @@ func TestContactsBlocklisted_wholeListReadInParallel(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: contactsConfig(sb.URL(), ""),
+			Config: contactsConfig(sb.URL(), nil, ""),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(20_000)),
 				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListSizeExact(20_000)),
@@ -70,7 +71,7 @@ data "kaleyra_contacts_blocklisted" "lookup_%[1]d" {
   mobiles = %[3]s
   %[2]s
 }
-`, i, pageSize, hclStrings(lookups[i%2]))
+`, i, pageSize, testutil.HCLStrings(lookups[i%2]))
 	}
 	return b.String()
 }
@@ -81,8 +82,8 @@ func TestSharedReads_identicalReadsCostTheRequestsOfOne(t *testing.T) {
 	// command of the test. One request in flight keeps the page count
 	// exact: whole list 3 pages, lookup 1.
 	var rows []sandbox.BlocklistEntry
-	for i := range 250 {
-		rows = append(rows, sandbox.BlocklistEntry{Mobile: fmt.Sprintf("+9198%08d", i), Channel: "sms"})
+	for _, mobile := range numbersFrom("+9198", 250) {
+		rows = append(rows, sandbox.BlocklistEntry{Mobile: mobile, Channel: "sms"})
 	}
 	requests := func(copies int) int {
 		sb := startSandbox(t, testAccount(nil, rows), sandbox.Options{})
@@ -117,14 +118,9 @@ func TestTimeouts_readPastItsTimeoutFailsNamingIt(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: providerConfig(sb.URL()) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-  timeouts {
+			Config: whatsappConfig(sb.URL(), nil, faultBusiness, `timeouts {
     read = "3s"
-  }
-}
-`, faultBusiness),
+  }`),
 			ExpectError: errorLike("Kaleyra Read Timed Out", "kaleyra_whatsapp_blocked_users", "did not finish reading",
 				"within `timeouts.read = \"3s\"`", "No partial list was returned"),
 		}},
@@ -141,7 +137,7 @@ func TestTimeouts_contactsTimeoutAndDefaultIsAccepted(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: contactsConfig(sb.URL(), `timeouts {
+			Config: contactsConfig(sb.URL(), nil, `timeouts {
     read = "90s"
   }`),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -161,7 +157,7 @@ func TestTimeouts_badDurationRejectedAtPlan(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config: contactsConfig(sb.URL(), fmt.Sprintf(`timeouts {
+					Config: contactsConfig(sb.URL(), nil, fmt.Sprintf(`timeouts {
     read = %q
   }`, bad)),
 					PlanOnly:    true,

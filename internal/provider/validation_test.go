@@ -16,74 +16,28 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
-// validationWhatsappConfig is a whatsapp data source with the body given
-// verbatim, so a test can write any argument, even an invalid one.
-func validationWhatsappConfig(baseURL, body string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  %[1]s
-}
-`, body)
-}
-
-// validationContactsConfig is a contacts data source with the body given
-// verbatim.
-func validationContactsConfig(baseURL, body string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_contacts_blocklisted" "test" {
-  %[1]s
-}
-`, body)
-}
-
-// validationProviderConfig is a provider block with one argument given
-// verbatim, and a valid data source.
-func validationProviderConfig(argument string) string {
-	return fmt.Sprintf(`
-provider "kaleyra" {
-  sid     = %[1]q
-  api_key = %[2]q
-  %[3]s
-}
-
-data "kaleyra_contacts_blocklisted" "test" {
-  channel = "sms"
-}
-`, testSID, testAPIKey, argument)
-}
-
-// noRequestsSent fails the test when the sandbox received any request: the
-// errors before it are plan-time errors, found before any API call.
-func noRequestsSent(t *testing.T, sb *sandbox.Server) {
-	t.Helper()
-	if reqs := sb.Requests(); len(reqs) != 0 {
-		t.Errorf("invalid arguments sent %d requests, want none; the first: %s %s?%s", len(reqs), reqs[0].Method, reqs[0].Path, reqs[0].RawQuery)
-	}
-}
-
 func TestValidation_whatsappArgumentsRejectedAtPlan(t *testing.T) {
 	sb := startSandbox(t, testAccount([]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, Blocked: waIDs(919800000000, 3)}}, nil), sandbox.Options{})
-	number := fmt.Sprintf("phone_number = %q\n", faultBusiness)
 	cases := []struct {
-		body string
-		want []string
+		phone, body string
+		want        []string
 	}{
-		{`phone_number = ""`, []string{"Invalid Attribute Value Match", "Attribute phone_number must be an E.164 number", `like "+919876543210", got:`}},
-		{`phone_number = "919876543210"`, []string{"Attribute phone_number must be an E.164 number", "got: 919876543210"}},
-		{`phone_number = "+91abc"`, []string{"Attribute phone_number must be an E.164 number", "got: +91abc"}},
-		{`phone_number = "+1234567"`, []string{"Attribute phone_number must be an E.164 number", "8 to 15 digits", "got: +1234567"}},
-		{`phone_number = "+1234567890123456"`, []string{"Attribute phone_number must be an E.164 number", "got: +1234567890123456"}},
-		{`phone_number = "+91 98765 43210"`, []string{"Attribute phone_number must be an E.164 number", "no spaces", "got: +91 98765 43210"}},
-		{`phone_number = "+0919876543210"`, []string{"Attribute phone_number must be an E.164 number", "got: +0919876543210"}},
-		{number + `page_size = 0`, []string{"Invalid Attribute Value", "Attribute page_size value must be between 1 and 1000, got: 0"}},
-		{number + `page_size = 1001`, []string{"Attribute page_size value must be between 1 and 1000, got: 1001"}},
-		{number + `api_version = "v3"`, []string{`Attribute api_version is "v3"; expected one of "v2" or "v1", in any letter case.`}},
-		{number + `api_version = "2"`, []string{`Attribute api_version is "2"; expected one of "v2" or "v1", in any letter case.`}},
+		{"", "", []string{"Invalid Attribute Value Match", "Attribute phone_number must be an E.164 number", `like "+919876543210", got:`}},
+		{"919876543210", "", []string{"Attribute phone_number must be an E.164 number", "got: 919876543210"}},
+		{"+91abc", "", []string{"Attribute phone_number must be an E.164 number", "got: +91abc"}},
+		{"+1234567", "", []string{"Attribute phone_number must be an E.164 number", "8 to 15 digits", "got: +1234567"}},
+		{"+1234567890123456", "", []string{"Attribute phone_number must be an E.164 number", "got: +1234567890123456"}},
+		{"+91 98765 43210", "", []string{"Attribute phone_number must be an E.164 number", "no spaces", "got: +91 98765 43210"}},
+		{"+0919876543210", "", []string{"Attribute phone_number must be an E.164 number", "got: +0919876543210"}},
+		{faultBusiness, `page_size = 0`, []string{"Invalid Attribute Value", "Attribute page_size value must be between 1 and 1000, got: 0"}},
+		{faultBusiness, `page_size = 1001`, []string{"Attribute page_size value must be between 1 and 1000, got: 1001"}},
+		{faultBusiness, `api_version = "v3"`, []string{`Attribute api_version is "v3"; expected one of "v2" or "v1", in any letter case.`}},
+		{faultBusiness, `api_version = "2"`, []string{`Attribute api_version is "2"; expected one of "v2" or "v1", in any letter case.`}},
 	}
 	steps := make([]resource.TestStep, len(cases))
 	for i, tc := range cases {
 		steps[i] = resource.TestStep{
-			Config:      validationWhatsappConfig(sb.URL(), tc.body),
+			Config:      whatsappConfig(sb.URL(), nil, tc.phone, tc.body),
 			PlanOnly:    true,
 			ExpectError: errorLike(tc.want...),
 		}
@@ -109,7 +63,7 @@ func TestValidation_contactsArgumentsRejectedAtPlan(t *testing.T) {
 	steps := make([]resource.TestStep, len(cases))
 	for i, tc := range cases {
 		steps[i] = resource.TestStep{
-			Config:      validationContactsConfig(sb.URL(), tc.body),
+			Config:      contactsConfig(sb.URL(), nil, tc.body),
 			PlanOnly:    true,
 			ExpectError: errorLike(tc.want...),
 		}
@@ -120,26 +74,25 @@ func TestValidation_contactsArgumentsRejectedAtPlan(t *testing.T) {
 
 func TestValidation_providerArgumentsRejectedAtPlan(t *testing.T) {
 	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
-	// Even a valid base_url must not be reached when another argument is
-	// wrong.
-	baseURL := fmt.Sprintf("base_url = %q\n", sb.URL())
+	// Even a valid base_url (the sandbox's, unless the case replaces it)
+	// must not be reached when another argument is wrong.
 	cases := []struct {
-		argument string
-		want     []string
+		set  map[string]string // provider arguments, as in sandboxProvider
+		want []string
 	}{
-		{baseURL + `pod = "US"`, []string{`Attribute pod is "US"; expected one of "IN", "SG", "EU" or "NA", in any letter case.`}},
-		{`base_url = "api.example.com"`, []string{"Invalid Kaleyra Base URL", `base URL "api.example.com" must be absolute, like https://api.example.com`}},
-		{`base_url = "http://example.com"`, []string{"Invalid Kaleyra Base URL", `base URL "http://example.com" uses plain http on a host that is not loopback`, "use https"}},
-		{`base_url = "ftp://api.example.com"`, []string{"Invalid Kaleyra Base URL", `has scheme "ftp"`}},
-		{baseURL + `max_retries = -1`, []string{"Attribute max_retries value must be at least 0, got: -1"}},
-		{baseURL + `request_timeout = "soon"`, []string{"Invalid Duration", `Attribute request_timeout is "soon"`, "positive Go duration"}},
-		{baseURL + `request_timeout = "0s"`, []string{"Invalid Duration", `Attribute request_timeout is "0s"`}},
-		{baseURL + `max_parallel_requests = 0`, []string{"Attribute max_parallel_requests value must be between 1 and 32, got: 0"}},
+		{map[string]string{"pod": `"US"`}, []string{`Attribute pod is "US"; expected one of "IN", "SG", "EU" or "NA", in any letter case.`}},
+		{map[string]string{"base_url": `"api.example.com"`}, []string{"Invalid Kaleyra Base URL", `base URL "api.example.com" must be absolute, like https://api.example.com`}},
+		{map[string]string{"base_url": `"http://example.com"`}, []string{"Invalid Kaleyra Base URL", `base URL "http://example.com" uses plain http on a host that is not loopback`, "use https"}},
+		{map[string]string{"base_url": `"ftp://api.example.com"`}, []string{"Invalid Kaleyra Base URL", `has scheme "ftp"`}},
+		{map[string]string{"max_retries": `-1`}, []string{"Attribute max_retries value must be at least 0, got: -1"}},
+		{map[string]string{"request_timeout": `"soon"`}, []string{"Invalid Duration", `Attribute request_timeout is "soon"`, "positive Go duration"}},
+		{map[string]string{"request_timeout": `"0s"`}, []string{"Invalid Duration", `Attribute request_timeout is "0s"`}},
+		{map[string]string{"max_parallel_requests": `0`}, []string{"Attribute max_parallel_requests value must be between 1 and 32, got: 0"}},
 	}
 	steps := make([]resource.TestStep, len(cases))
 	for i, tc := range cases {
 		steps[i] = resource.TestStep{
-			Config:      validationProviderConfig(tc.argument),
+			Config:      contactsConfig(sb.URL(), tc.set, `channel = "sms"`),
 			PlanOnly:    true,
 			ExpectError: errorLike(tc.want...),
 		}
@@ -154,13 +107,13 @@ func TestValidation_duplicateMobilesQueriedOnce(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: validationContactsConfig(sb.URL(), fmt.Sprintf(`mobiles = [%[1]q, %[2]q, %[1]q, %[3]q, %[2]q]`, a, b, c)),
+			Config: contactsConfig(sb.URL(), nil, fmt.Sprintf(`mobiles = [%[1]q, %[2]q, %[1]q, %[3]q, %[2]q]`, a, b, c)),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
+				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
 					a: knownvalue.Bool(false), b: knownvalue.Bool(true), c: knownvalue.Bool(false),
 				})),
-				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(b)})),
-				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("total"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocklisted_mobiles"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(b)})),
+				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1)),
 			},
 		}},
 	})
@@ -195,7 +148,7 @@ func TestValidation_unknownArgumentsDeferReadToApply(t *testing.T) {
 
 	// terraform_data's output is only known after apply, like any value
 	// computed by another resource.
-	config := providerConfig(sb.URL()) + fmt.Sprintf(`
+	config := sandboxProvider(sb.URL(), nil) + fmt.Sprintf(`
 resource "terraform_data" "inputs" {
   input = {
     number  = %[1]q
@@ -218,18 +171,18 @@ data "kaleyra_contacts_blocklisted" "test" {
 			Config: config,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(faultWhatsapp, plancheck.ResourceActionRead),
-					plancheck.ExpectUnknownValue(faultWhatsapp, tfjsonpath.New("total")),
-					plancheck.ExpectUnknownValue(faultWhatsapp, tfjsonpath.New("wa_ids")),
-					plancheck.ExpectResourceAction(faultContacts, plancheck.ResourceActionRead),
-					plancheck.ExpectUnknownValue(faultContacts, tfjsonpath.New("blocked")),
+					plancheck.ExpectResourceAction(whatsappAddr, plancheck.ResourceActionRead),
+					plancheck.ExpectUnknownValue(whatsappAddr, tfjsonpath.New("total")),
+					plancheck.ExpectUnknownValue(whatsappAddr, tfjsonpath.New("wa_ids")),
+					plancheck.ExpectResourceAction(contactsAddr, plancheck.ResourceActionRead),
+					plancheck.ExpectUnknownValue(contactsAddr, tfjsonpath.New("blocked")),
 					noRequestsYet{sb},
 				},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("id"), knownvalue.StringExact(faultBusiness)),
-				statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
-				statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
+				statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("id"), knownvalue.StringExact(faultBusiness)),
+				statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
+				statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
 					"+919876500001": knownvalue.Bool(false), "+919876500002": knownvalue.Bool(true),
 				})),
 			},
@@ -247,7 +200,7 @@ func TestValidation_channelAndAPIVersionInAnyCase(t *testing.T) {
 		[]sandbox.WhatsAppNumber{{PhoneNumber: faultBusiness, APIVersion: "v2", Blocked: ids}},
 		[]sandbox.BlocklistEntry{{Mobile: listed, Channel: "sms"}, {Mobile: clean, Channel: "whatsapp"}},
 	), sandbox.Options{})
-	config := providerConfig(sb.URL()) + fmt.Sprintf(`
+	config := sandboxProvider(sb.URL(), nil) + fmt.Sprintf(`
 data "kaleyra_whatsapp_blocked_users" "test" {
   phone_number = %[1]q
   api_version  = "V2"
@@ -265,17 +218,17 @@ data "kaleyra_contacts_blocklisted" "test" {
 			{
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("api_version"), knownvalue.StringExact("V2")),
-					statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("channel"), knownvalue.StringExact("SMS")),
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{
+					statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("api_version"), knownvalue.StringExact("V2")),
+					statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("channel"), knownvalue.StringExact("SMS")),
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("contacts"), knownvalue.ListExact([]knownvalue.Check{
 						contactCheck(listed, sandbox.ChannelTypes["sms"], knownvalue.StringExact("sms")),
 					})),
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("blocked"), knownvalue.MapExact(map[string]knownvalue.Check{
 						listed: knownvalue.Bool(true), clean: knownvalue.Bool(false),
 					})),
 					// The same query as channel = "sms": the same id.
-					statecheck.ExpectKnownValue(faultContacts, tfjsonpath.New("id"), knownvalue.StringExact(contactsQueryID("sms", []string{listed, clean}))),
+					statecheck.ExpectKnownValue(contactsAddr, tfjsonpath.New("id"), knownvalue.StringExact(contactsQueryID("sms", []string{listed, clean}))),
 				},
 			},
 			{

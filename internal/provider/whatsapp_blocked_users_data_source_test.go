@@ -22,15 +22,6 @@ const (
 	testInactive   = "+919876543212"
 )
 
-func whatsappConfig(baseURL, phone, extra string) string {
-	return providerConfig(baseURL) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-  %[2]s
-}
-`, phone, extra)
-}
-
 func TestWhatsappBlockedUsers_manyPagesCompleteSortedUnique(t *testing.T) {
 	ids := waIDs(919800000000, 1234)
 	// A duplicate across pages must come out once.
@@ -51,19 +42,19 @@ func TestWhatsappBlockedUsers_manyPagesCompleteSortedUnique(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviders(),
 				Steps: []resource.TestStep{{
-					Config: whatsappConfig(sb.URL(), testBusinessV2, `page_size = 50`),
+					Config: whatsappConfig(sb.URL(), nil, testBusinessV2, `page_size = 50`),
 					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("wa_ids"), knownvalue.ListExact(wantIDs)),
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("phone_numbers"), knownvalue.ListExact(wantPhones)),
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("users").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("wa_ids"), knownvalue.ListExact(wantIDs)),
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("phone_numbers"), knownvalue.ListExact(wantPhones)),
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("users").AtSliceIndex(0), knownvalue.ObjectExact(map[string]knownvalue.Check{
 							"wa_id":             knownvalue.StringExact(want[0]),
 							"phone_number":      knownvalue.StringExact("+" + want[0]),
 							"messaging_product": knownvalue.StringExact("whatsapp"),
 						})),
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("users").AtSliceIndex(1233).AtMapKey("wa_id"), knownvalue.StringExact(want[1233])),
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("id"), knownvalue.StringExact(testBusinessV2)),
-						statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("api_version"), knownvalue.StringExact("v2")),
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("users").AtSliceIndex(1233).AtMapKey("wa_id"), knownvalue.StringExact(want[1233])),
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("id"), knownvalue.StringExact(testBusinessV2)),
+						statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("api_version"), knownvalue.StringExact("v2")),
 					},
 				}},
 			})
@@ -82,28 +73,26 @@ func TestWhatsappBlockedUsers_errors(t *testing.T) {
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{
 			{
-				Config: whatsappConfig(sb.URL(), testBusinessV1, `api_version = "v1"`),
+				Config: whatsappConfig(sb.URL(), nil, testBusinessV1, `api_version = "v1"`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.kaleyra_whatsapp_blocked_users.test", tfjsonpath.New("total"), knownvalue.Int64Exact(5)),
+					statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(5)),
 				},
 			},
 			{
-				Config:      whatsappConfig(sb.URL(), testBusinessV1, ""),
+				Config:      whatsappConfig(sb.URL(), nil, testBusinessV1, ""),
 				ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "HTTP 401 with code WA-401", `Set `+"`"+`api_version = "v1"`),
 			},
 			{
-				Config:      whatsappConfig(sb.URL(), "+919999999999", ""),
+				Config:      whatsappConfig(sb.URL(), nil, "+919999999999", ""),
 				ExpectError: errorLike("HTTP 401 with code WA401: Phone number is not present or does not belong to the account.", "not active, or is not on this account"),
 			},
 			{
-				Config:      whatsappConfig(sb.URL(), testInactive, ""),
+				Config:      whatsappConfig(sb.URL(), nil, testInactive, ""),
 				ExpectError: errorLike("HTTP 401 with code WA401: The phone number you're using not active", "Attempts: 1", "not active, or is not on this account"),
 			},
 		},
 	})
 }
-
-const whatsappAddr = "data.kaleyra_whatsapp_blocked_users.test"
 
 func TestWhatsappBlockedUsers_repeatedCursorFails(t *testing.T) {
 	sb := startSandbox(t, testAccount([]sandbox.WhatsAppNumber{
@@ -116,7 +105,7 @@ func TestWhatsappBlockedUsers_repeatedCursorFails(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: whatsappConfig(sb.URL(), testBusinessV2, `page_size = 3`),
+			Config: whatsappConfig(sb.URL(), nil, testBusinessV2, `page_size = 3`),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users", "No partial list was returned.",
 				"a second time (page 2)", "The API handed out a paging cursor it had already returned"),
 		}},
@@ -128,11 +117,7 @@ func TestWhatsappBlockedUsers_failuresSayWhatToDo(t *testing.T) {
 		{PhoneNumber: testBusinessV2, APIVersion: "v2", Blocked: waIDs(919800000000, 10)},
 	}, nil), sandbox.Options{})
 	config := func(provider map[string]string) string {
-		return sandboxProvider(sb.URL(), provider) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-}
-`, testBusinessV2)
+		return whatsappConfig(sb.URL(), provider, testBusinessV2, "")
 	}
 	fault := func(f sandbox.Fault) func() {
 		return func() {
@@ -195,11 +180,7 @@ func TestWhatsappBlockedUsers_retriesThenReportsAttempts(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: sandboxProvider(sb.URL(), map[string]string{"max_retries": "1"}) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-}
-`, testBusinessV2),
+			Config:      whatsappConfig(sb.URL(), map[string]string{"max_retries": "1"}, testBusinessV2, ""),
 			ExpectError: errorLike("HTTP 503 with code WA500", "Attempts: 2"),
 		}},
 	})
@@ -221,7 +202,7 @@ func TestWhatsappBlockedUsers_restartsWhenBlocklistChanges(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
-			Config: whatsappConfig(sb.URL(), testBusinessV2, `page_size = 5`),
+			Config: whatsappConfig(sb.URL(), nil, testBusinessV2, `page_size = 5`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("wa_ids"), knownvalue.ListExact(stringChecks(want))),
 				statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(23)),
@@ -249,11 +230,7 @@ func TestWhatsappBlockedUsers_feedsOtherResources(t *testing.T) {
 	sb := startSandbox(t, testAccount([]sandbox.WhatsAppNumber{
 		{PhoneNumber: testBusinessV2, APIVersion: "v2", Blocked: ids},
 	}, nil), sandbox.Options{})
-	config := providerConfig(sb.URL()) + fmt.Sprintf(`
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[1]q
-}
-
+	config := whatsappConfig(sb.URL(), nil, testBusinessV2, "") + `
 resource "terraform_data" "blocked" {
   for_each = toset(data.kaleyra_whatsapp_blocked_users.test.wa_ids)
   input    = "+${each.value}"
@@ -262,7 +239,7 @@ resource "terraform_data" "blocked" {
 output "blocked_numbers" {
   value = [for id in data.kaleyra_whatsapp_blocked_users.test.wa_ids : terraform_data.blocked[id].output]
 }
-`, testBusinessV2)
+`
 
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
@@ -300,7 +277,7 @@ output "blocked_numbers" {
 				// terraform-plugin-testing cannot convert for_each instances
 				// into its legacy state when the test ends, so the last step
 				// removes them.
-				Config: whatsappConfig(sb.URL(), testBusinessV2, ""),
+				Config: whatsappConfig(sb.URL(), nil, testBusinessV2, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
 					expectInstances("terraform_data.blocked", 0),
 				},
@@ -335,7 +312,7 @@ func TestWhatsappBlockedUsers_pageSizeBoundsFailAtPlan(t *testing.T) {
 	var steps []resource.TestStep
 	for _, size := range []int{0, 1001, -1} {
 		steps = append(steps, resource.TestStep{
-			Config:      whatsappConfig(sb.URL(), testBusinessV2, fmt.Sprintf("page_size = %d", size)),
+			Config:      whatsappConfig(sb.URL(), nil, testBusinessV2, fmt.Sprintf("page_size = %d", size)),
 			PlanOnly:    true,
 			ExpectError: errorLike(fmt.Sprintf("Attribute page_size value must be between 1 and 1000, got: %d", size)),
 		})
