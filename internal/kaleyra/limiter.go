@@ -23,7 +23,7 @@ type limiter struct {
 	waiters   []*waiter
 	// onChange, when set, is called (without the lock) after the limit
 	// changes, with the new limit and whether it went down.
-	onChange func(ctx context.Context, limit, max int, down bool)
+	onChange func(ctx context.Context, limit, maxLimit int, down bool)
 }
 
 type waiter struct {

@@ -124,5 +124,6 @@ func (v lazyListValue) ToListValue(ctx context.Context) (basetypes.ListValue, di
 		diags.AddError("List Conversion Error", err.Error())
 		return basetypes.ListValue{}, diags
 	}
-	return val.(basetypes.ListValue), diags // what ListType always makes
+	list, _ := val.(basetypes.ListValue) // what ListType always makes
+	return list, diags
 }

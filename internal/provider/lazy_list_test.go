@@ -33,7 +33,10 @@ func TestLazyList_behavesLikeAListOfItsElements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lazy := val.(lazyListValue)
+	lazy, ok := val.(lazyListValue)
+	if !ok {
+		t.Fatalf("ValueFromTerraform made a %T", val)
+	}
 	if got, _ := lazy.ToTerraformValue(ctx); !got.Equal(raw) {
 		t.Errorf("ToTerraformValue = %v, want %v", got, raw)
 	}
@@ -62,7 +65,7 @@ func TestLazyList_behavesLikeAListOfItsElements(t *testing.T) {
 	}
 
 	// Equal: a copy short-circuits; another value compares by content.
-	if !lazy.Equal(lazy) || !lazy.Equal(back) || !back.(lazyListValue).Equal(lazy) {
+	if !lazy.Equal(lazy) || !lazy.Equal(back) || !back.Equal(lazy) {
 		t.Error("equal lists compare unequal")
 	}
 	other, _ := typ.ValueFromTerraform(ctx, tfList(tftypes.String, []tftypes.Value{tfString("+913")}))

@@ -68,7 +68,7 @@ func (s protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadD
 			Detail:   "The state could not be encoded for Terraform: " + err.Error() + ". " + reportBug,
 		})
 		resp.State = nil
-		return resp, nil
+		return resp, nil //nolint:nilerr // reported as a diagnostic, as the framework reports its own
 	}
 	resp.State = &state
 	return resp, nil

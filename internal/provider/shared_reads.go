@@ -56,7 +56,7 @@ func shareRead[T any](ctx context.Context, s *sharedReads, key string, read func
 		s.mu.Lock()
 		if v, ok := s.done[key]; ok {
 			s.mu.Unlock()
-			return v.(T), true, nil
+			return v.(T), true, nil //nolint:forcetypeassert // stored under key only by a read of T
 		}
 		if c, ok := s.inFlight[key]; ok {
 			s.mu.Unlock()
@@ -66,7 +66,7 @@ func shareRead[T any](ctx context.Context, s *sharedReads, key string, read func
 				return zero, false, ctx.Err()
 			}
 			if c.err == nil {
-				return c.val.(T), true, nil
+				return c.val.(T), true, nil //nolint:forcetypeassert // set by a read of T
 			}
 			if c.ctxEnded && ctx.Err() == nil {
 				continue

@@ -151,7 +151,7 @@ func (s *server) readAll(ctx context.Context) ([]row, error) {
 		err = json.NewDecoder(resp.Body).Decode(&page)
 		_ = resp.Body.Close()
 		if err != nil || resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("page at %d: HTTP %d: %v", offset, resp.StatusCode, err)
+			return nil, fmt.Errorf("page at %d: HTTP %d: %w", offset, resp.StatusCode, err)
 		}
 		rows = append(rows, page.Data...)
 		if len(page.Data) < 100 {
@@ -163,9 +163,7 @@ func (s *server) readAll(ctx context.Context) ([]row, error) {
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	rows, err := s.readAll(ctx)
 	if err != nil {
-		return &tfprotov6.ReadDataSourceResponse{Diagnostics: []*tfprotov6.Diagnostic{{
-			Severity: tfprotov6.DiagnosticSeverityError, Summary: "read failed", Detail: err.Error(),
-		}}}, nil
+		return nil, err
 	}
 	slices.SortFunc(rows, func(a, b row) int {
 		return cmp.Or(strings.Compare(a.Mobile, b.Mobile), strings.Compare(a.ChannelType, b.ChannelType))
