@@ -54,6 +54,7 @@ build_one() {
   # Leftovers of a killed build are safe to remove: nothing uses a .tmp dir.
   rm -rf "$dest".tmp.*
   tmp=$(mktemp -d "$dest.tmp.XXXXXX")
+  chmod 755 "$tmp"
   start=$SECONDS
   echo "clis.sh: building $name $version (a few minutes)"
   case $name in

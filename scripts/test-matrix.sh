@@ -27,6 +27,14 @@ mapfile -t clis < <(scripts/clis.sh list)
 go test -count=1 -run '^$' $packages >/dev/null
 go build -o "$out/testsummary" ./scripts/testsummary
 
+# An empty CLI configuration: the caller's own (a plugin cache, provider
+# installation rules, or a TF_CLI_CONFIG_FILE naming a missing file, whose
+# warning OpenTofu 1.12 prints to stdout where terraform-plugin-testing
+# reads the version) must not change what the tests see. The example
+# tests set their own.
+: >"$out/empty.tfrc"
+export TF_CLI_CONFIG_FILE=$PWD/$out/empty.tfrc
+
 streams=()
 for line in "${clis[@]}"; do
   read -r name path <<<"$line"

@@ -70,7 +70,9 @@ type pkg struct {
 	skipped          []string // "TestX: reason"
 	failedTests      []string
 	output           map[string][]string // test => its output lines
-	packageOutput    []string            // output outside any test (build errors, panics)
+	running          []string            // tests started and, after parse, never ended
+	ended            map[string]bool
+	packageOutput    []string // output outside any test (build errors, panics)
 }
 
 func readFile(name, path string) (run, error) {
@@ -94,7 +96,7 @@ func parse(name string, in io.Reader) (run, error) {
 	get := func(name string) *pkg {
 		p := byName[name]
 		if p == nil {
-			p = &pkg{name: name, output: map[string][]string{}}
+			p = &pkg{name: name, output: map[string][]string{}, ended: map[string]bool{}}
 			byName[name] = p
 			r.packages = append(r.packages, p)
 		}
@@ -116,6 +118,9 @@ func parse(name string, in io.Reader) (run, error) {
 			continue
 		}
 		p := get(e.Package)
+		if e.Test != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip") {
+			p.ended[e.Test] = true
+		}
 		switch {
 		case e.Action == "output" && e.Test != "":
 			p.output[e.Test] = append(p.output[e.Test], e.Output)
@@ -124,6 +129,8 @@ func parse(name string, in io.Reader) (run, error) {
 		case e.Test == "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
 			p.finished, p.elapsed = true, e.Elapsed
 			p.failed = p.failed || e.Action == "fail"
+		case e.Action == "run":
+			p.running = append(p.running, e.Test)
 		case e.Action == "pass":
 			p.pass++
 		case e.Action == "fail":
@@ -136,6 +143,14 @@ func parse(name string, in io.Reader) (run, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return r, err
+	}
+	for _, p := range r.packages {
+		p.running = slices.DeleteFunc(p.running, func(test string) bool { return p.ended[test] })
+	}
+	// go test's exit status alone adds nothing when a package failed.
+	if len(stray) == 1 && strings.HasPrefix(stray[0], "go test exit status") &&
+		slices.ContainsFunc(r.packages, func(p *pkg) bool { return p.failed || p.fail > 0 }) {
+		stray = nil
 	}
 	if len(stray) > 0 {
 		p := get(strayPackage)
@@ -204,6 +219,11 @@ func report(w io.Writer, runs []run) bool {
 				fmt.Fprintf(w, "\n%s %s: FAILED\n", r.name, p.name)
 				for _, t := range p.failedTests {
 					fmt.Fprintf(w, "--- %s\n%s", t, strings.Join(p.output[t], ""))
+				}
+				// A test that never ended: the test binary exited or
+				// was killed while it ran.
+				for _, t := range p.running {
+					fmt.Fprintf(w, "--- %s (never finished)\n%s", t, strings.Join(p.output[t], ""))
 				}
 				if p.fail == 0 {
 					// No test failed: the package did (build, panic,

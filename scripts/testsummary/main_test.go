@@ -45,7 +45,7 @@ func TestReportBuildFailure(t *testing.T) {
 }
 
 func TestReport(t *testing.T) {
-	r, err := parse("terraform-1.5.7", strings.NewReader(stream))
+	r, err := parse("terraform-1.5.7", strings.NewReader(stream+"go test exit status 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +56,9 @@ func TestReport(t *testing.T) {
 	if row := strings.Fields(strings.Split(out.String(), "\n")[1]); strings.Join(row, " ") != "terraform-1.5.7 example.com/p 1 2 1 2s FAIL" {
 		t.Errorf("the table row is %q:\n%s", row, out.String())
 	}
+	if strings.Contains(out.String(), strayPackage) {
+		t.Errorf("go test's exit status is reported beside the failed package:\n%s", out.String())
+	}
 	for _, want := range []string{
 		"TestB: needs Terraform >= 1.8.0; this CLI is Terraform 1.5.7",
 		"--- TestC/sub\n    c_test.go:3: boom\n",
@@ -63,6 +66,31 @@ func TestReport(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the report has no %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestReportUnfinishedTest(t *testing.T) {
+	// A test binary that exits in the middle of a test (os.Exit in a
+	// harness) leaves the test without an end event.
+	exited := `{"Action":"start","Package":"example.com/p"}
+{"Action":"run","Package":"example.com/p","Test":"TestA"}
+{"Action":"pass","Package":"example.com/p","Test":"TestA","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestExit"}
+{"Action":"output","Package":"example.com/p","Test":"TestExit","Output":"cannot run Terraform provider tests\n"}
+{"Action":"output","Package":"example.com/p","Output":"FAIL\texample.com/p\t6.6s\n"}
+{"Action":"fail","Package":"example.com/p","Elapsed":6.6}
+go test exit status 1
+`
+	r, err := parse("cli", strings.NewReader(exited))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if report(&out, []run{r}) {
+		t.Error("a test binary that exited reported success")
+	}
+	if !strings.Contains(out.String(), "--- TestExit (never finished)\ncannot run Terraform provider tests\n") {
+		t.Errorf("the report does not show the unfinished test:\n%s", out.String())
 	}
 }
 
