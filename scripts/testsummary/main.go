@@ -207,14 +207,9 @@ func report(w io.Writer, runs []run) bool {
 		fmt.Fprintln(os.Stderr, err)
 		return false
 	}
+	reportSkips(w, runs)
 	for _, r := range runs {
 		for _, p := range r.packages {
-			if len(p.skipped) > 0 {
-				fmt.Fprintf(w, "\n%s %s: skipped\n", r.name, p.name)
-				for _, s := range p.skipped {
-					fmt.Fprintf(w, "  %s\n", s)
-				}
-			}
 			if len(p.failedTests) > 0 || (p.failed && p.fail == 0) {
 				fmt.Fprintf(w, "\n%s %s: FAILED\n", r.name, p.name)
 				for _, t := range p.failedTests {
@@ -237,4 +232,34 @@ func report(w io.Writer, runs []run) bool {
 		}
 	}
 	return ok
+}
+
+// reportSkips lists each skipped test and reason once, with the CLIs it
+// was skipped under ("every CLI" when all of them).
+func reportSkips(w io.Writer, runs []run) {
+	type skip struct{ pkg, test string }
+	var order []skip
+	under := map[skip][]string{}
+	for _, r := range runs {
+		for _, p := range r.packages {
+			for _, s := range p.skipped {
+				k := skip{p.name, s}
+				if under[k] == nil {
+					order = append(order, k)
+				}
+				under[k] = append(under[k], r.name)
+			}
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nskipped:")
+	for _, k := range order {
+		where := strings.Join(under[k], ", ")
+		if len(runs) > 1 && len(under[k]) == len(runs) {
+			where = "every CLI"
+		}
+		fmt.Fprintf(w, "  %s %s [%s]\n", strings.TrimPrefix(k.pkg, "github.com/kaleyra/terraform-provider-kaleyra/"), k.test, where)
+	}
 }

@@ -60,7 +60,7 @@ func TestReport(t *testing.T) {
 		t.Errorf("go test's exit status is reported beside the failed package:\n%s", out.String())
 	}
 	for _, want := range []string{
-		"TestB: needs Terraform >= 1.8.0; this CLI is Terraform 1.5.7",
+		"example.com/p TestB: needs Terraform >= 1.8.0; this CLI is Terraform 1.5.7 [terraform-1.5.7]",
 		"--- TestC/sub\n    c_test.go:3: boom\n",
 	} {
 		if !strings.Contains(out.String(), want) {
