@@ -57,18 +57,37 @@ func readCLIVersion(ctx context.Context, path string) (cliVersion, error) {
 	return v, nil
 }
 
-// withoutProviderFunctions says why this CLI cannot call provider-defined
-// functions, or "" when it can: Terraform has them from 1.8, OpenTofu from
-// 1.7.
-func (v cliVersion) withoutProviderFunctions() string {
-	since := 8
+// without says why this CLI lacks feature, or "" when it has it: Terraform
+// has it from 1.terraformMinor, OpenTofu from 1.tofuMinor.
+func (v cliVersion) without(feature string, terraformMinor, tofuMinor int) string {
+	since := terraformMinor
 	if v.name == "OpenTofu" {
-		since = 7
+		since = tofuMinor
 	}
 	if v.major > 1 || v.major == 1 && v.minor >= since {
 		return ""
 	}
-	return fmt.Sprintf("%s %s has no provider-defined functions (Terraform has them from 1.8, OpenTofu from 1.7)", v.name, v.version)
+	return fmt.Sprintf("%s %s has no %s (Terraform has them from 1.%d, OpenTofu from 1.%d)", v.name, v.version, feature, terraformMinor, tofuMinor)
+}
+
+// withoutProviderFunctions says why this CLI cannot call provider-defined
+// functions, or "" when it can: Terraform has them from 1.8, OpenTofu from
+// 1.7.
+func (v cliVersion) withoutProviderFunctions() string {
+	return v.without("provider-defined functions", 8, 7)
+}
+
+// withoutTestMocks says why this CLI cannot run `terraform test` files that
+// use mock_provider and override_data, or "" when it can: Terraform has
+// them from 1.7, OpenTofu from 1.8.
+func (v cliVersion) withoutTestMocks() string {
+	return v.without("`terraform test` mocks (mock_provider)", 7, 8)
+}
+
+// withoutTestCommand says why this CLI has no `terraform test` (and no
+// `validate -no-tests`), or "" when it has: both CLIs from 1.6.
+func (v cliVersion) withoutTestCommand() string {
+	return v.without("`terraform test` files", 6, 6)
 }
 
 // exampleCLI is the version of the CLI the examples run with, read once.
@@ -78,10 +97,9 @@ var exampleCLI struct {
 	err     error
 }
 
-// skipWithoutProviderFunctions skips the test when the CLI the examples run
-// with (TF_ACC_TERRAFORM_PATH, or terraform on PATH) is older than the
-// provider-defined functions.
-func skipWithoutProviderFunctions(t *testing.T) {
+// exampleCLIVersion is the version of the CLI the examples run with
+// (TF_ACC_TERRAFORM_PATH, or terraform on PATH).
+func exampleCLIVersion(t *testing.T) cliVersion {
 	t.Helper()
 	path := terraformPath(t)
 	exampleCLI.once.Do(func() {
@@ -90,7 +108,23 @@ func skipWithoutProviderFunctions(t *testing.T) {
 	if exampleCLI.err != nil {
 		t.Fatal(exampleCLI.err)
 	}
-	if why := exampleCLI.version.withoutProviderFunctions(); why != "" {
+	return exampleCLI.version
+}
+
+// skipWithoutProviderFunctions skips the test when the CLI the examples run
+// with is older than the provider-defined functions.
+func skipWithoutProviderFunctions(t *testing.T) {
+	t.Helper()
+	if why := exampleCLIVersion(t).withoutProviderFunctions(); why != "" {
+		t.Skip(why)
+	}
+}
+
+// skipWithoutTestMocks skips the test when the CLI the examples run with
+// cannot run `terraform test` files with mock_provider.
+func skipWithoutTestMocks(t *testing.T) {
+	t.Helper()
+	if why := exampleCLIVersion(t).withoutTestMocks(); why != "" {
 		t.Skip(why)
 	}
 }
@@ -155,5 +189,32 @@ func TestCLIVersion(t *testing.T) {
 		if v, err := readCLIVersion(t.Context(), fake("bad", output)); err == nil {
 			t.Errorf("%s: read as %+v, want an error", output, v)
 		}
+	}
+}
+
+func TestCLIVersionTestFeatures(t *testing.T) {
+	cases := []struct {
+		v                cliVersion
+		mocks, testFiles bool
+	}{
+		{cliVersion{"Terraform", "1.5.7", 1, 5}, false, false},
+		{cliVersion{"Terraform", "1.6.6", 1, 6}, false, true},
+		{cliVersion{"Terraform", "1.7.0", 1, 7}, true, true},
+		{cliVersion{"Terraform", "1.11.4", 1, 11}, true, true},
+		{cliVersion{"OpenTofu", "1.7.3", 1, 7}, false, true},
+		{cliVersion{"OpenTofu", "1.8.0", 1, 8}, true, true},
+		{cliVersion{"OpenTofu", "1.12.6", 1, 12}, true, true},
+		{cliVersion{"Terraform", "2.0.0", 2, 0}, true, true},
+	}
+	for _, tc := range cases {
+		if why := tc.v.withoutTestMocks(); (why == "") != tc.mocks {
+			t.Errorf("%s %s: mocks %q", tc.v.name, tc.v.version, why)
+		}
+		if why := tc.v.withoutTestCommand(); (why == "") != tc.testFiles {
+			t.Errorf("%s %s: test files %q", tc.v.name, tc.v.version, why)
+		}
+	}
+	if why := (cliVersion{"OpenTofu", "1.7.3", 1, 7}).withoutTestMocks(); why != "OpenTofu 1.7.3 has no `terraform test` mocks (mock_provider) (Terraform has them from 1.7, OpenTofu from 1.8)" {
+		t.Errorf("the reason: %q", why)
 	}
 }

@@ -97,7 +97,13 @@ func TestExamplesValidate(t *testing.T) {
 				Valid       bool           `json:"valid"`
 				Diagnostics []tfDiagnostic `json:"diagnostics"`
 			}
-			out := ex.terraform("validate", "-json")
+			args := []string{"validate", "-json"}
+			// validate checks .tftest.hcl files too, from the first CLI that
+			// has them; one that predates mock_provider would reject ours.
+			if cli := exampleCLIVersion(t); cli.withoutTestCommand() == "" && cli.withoutTestMocks() != "" {
+				args = append(args, "-no-tests")
+			}
+			out := ex.terraform(args...)
 			if err := json.Unmarshal([]byte(out), &result); err != nil {
 				t.Fatalf("terraform validate -json: %v\n%s", err, out)
 			}
@@ -589,6 +595,74 @@ func TestExamplesNormaliseNumbers(t *testing.T) {
 	})
 }
 
+// TestExamplesModuleTests runs the `terraform test` files beside the
+// examples (examples/use-cases/policy-check/*.tftest.hcl) as a user runs
+// them: `terraform init`, then `terraform test`, offline, with the provider
+// mocked (mock_provider), so no sandbox and no credentials.
+func TestExamplesModuleTests(t *testing.T) {
+	modules := exampleTestModules(t)
+	if !slices.Contains(slices.Collect(maps.Keys(modules)), "use-cases/policy-check") {
+		t.Errorf("examples/use-cases/policy-check has no .tftest.hcl file; found tests in %v", modules)
+	}
+	skipWithoutTestMocks(t)
+	for dir, runs := range modules {
+		t.Run(dir, func(t *testing.T) {
+			t.Parallel()
+			ex := newExampleRun(t, dir, nil)
+			ex.terraform("init", "-input=false")
+			stdout, stderr, code := ex.run("test", "-no-color")
+			if code != 0 {
+				t.Fatalf("terraform test: exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			// Every run block passed: none was skipped or left out.
+			if want := fmt.Sprintf("%d passed, 0 failed", runs); !strings.Contains(stdout, want) {
+				t.Errorf("terraform test did not report %q:\n%s", want, stdout)
+			}
+		})
+	}
+}
+
+// runBlock is the start of a run block in a .tftest.hcl file.
+var runBlock = regexp.MustCompile(`(?m)^run\s+"`)
+
+// exampleTestModules maps each example module that has .tftest.hcl files
+// (beside it or in its tests/ directory), relative to examples/, to the
+// number of run blocks in them.
+func exampleTestModules(t *testing.T) map[string]int {
+	t.Helper()
+	root := examplesRoot(t)
+	modules := map[string]int{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".terraform") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".tftest.hcl") {
+			return nil
+		}
+		module := filepath.Dir(path)
+		if filepath.Base(module) == "tests" {
+			module = filepath.Dir(module)
+		}
+		rel, err := filepath.Rel(root, module)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		modules[filepath.ToSlash(rel)] += len(runBlock.FindAll(data, -1))
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("listing example tests: %v", err)
+	}
+	return modules
+}
+
 func TestExamplesDemo(t *testing.T) {
 	seed := sandbox.DefaultSeed()
 	sb := startSandbox(t, seed, sandbox.Options{})
@@ -885,8 +959,13 @@ func plus(ids []string) []string {
 	return out
 }
 
+// exampleMirrorVersion is the version `terraform init` installs the
+// provider build as.
+const exampleMirrorVersion = "0.1.0"
+
 // buildExampleProvider builds the provider once and returns the path of a
-// CLI configuration that installs it through dev_overrides.
+// CLI configuration that installs it through dev_overrides (and a
+// filesystem mirror, for `terraform init`).
 func buildExampleProvider(t *testing.T) string {
 	t.Helper()
 	p := &exampleProvider
@@ -906,14 +985,34 @@ func buildExampleProvider(t *testing.T) string {
 			p.err = fmt.Errorf("go build: %w\n%s", err, out)
 			return
 		}
+		// dev_overrides make plan and apply use the build with no `init`;
+		// `init` itself (which `terraform test` needs) ignores them and
+		// installs the provider, so a filesystem mirror serves the same
+		// build, offline, under both CLIs' registry hosts.
+		mirror := filepath.Join(p.dir, "mirror")
+		for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
+			dir := filepath.Join(mirror, host, "kaleyra", "kaleyra", exampleMirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
+			if p.err = os.MkdirAll(dir, 0o755); p.err != nil {
+				return
+			}
+			if p.err = os.Link(filepath.Join(p.dir, binary), filepath.Join(dir, binary)); p.err != nil {
+				return
+			}
+		}
 		p.cliConfig = filepath.Join(p.dir, "terraformrc")
 		p.err = os.WriteFile(p.cliConfig, fmt.Appendf(nil, `provider_installation {
   dev_overrides {
-    "kaleyra/kaleyra" = %q
+    "kaleyra/kaleyra" = %[1]q
   }
-  direct {}
+  filesystem_mirror {
+    path    = %[2]q
+    include = %[3]s
+  }
+  direct {
+    exclude = %[3]s
+  }
 }
-`, filepath.ToSlash(p.dir)), 0o600)
+`, filepath.ToSlash(p.dir), filepath.ToSlash(mirror), `["registry.terraform.io/kaleyra/kaleyra", "registry.opentofu.org/kaleyra/kaleyra"]`), 0o600)
 	})
 	if p.err != nil {
 		t.Fatalf("building the provider for the examples: %v", p.err)

@@ -4,6 +4,7 @@
 //
 //	kaleyra-sandbox [-addr 127.0.0.1:8787] [-seed FILE] [-latency 10ms]
 //	                [-paging-next] [-ragged] [-url-file FILE] [-faults FILE]
+//	kaleyra-sandbox -version
 //
 // It prints "kaleyra-sandbox listening on http://HOST:PORT" to stdout once it
 // accepts connections, logs each API request (method, path, status, code,
@@ -28,6 +29,10 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
+// version is the provider release the sandbox ships with, set by
+// goreleaser (-X main.version); "dev" in a local build.
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -47,11 +52,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ragged := fs.Bool("ragged", false, "WhatsApp middle pages are shorter than limit")
 	urlFile := fs.String("url-file", "", "write the base URL to this `file` once listening")
 	faultsPath := fs.String("faults", "", "install the faults in this JSON `file` (an array of faults)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "kaleyra-sandbox %s\n", version)
+		return 0
 	}
 	logger := log.New(stderr, "kaleyra-sandbox: ", log.LstdFlags|log.Lmicroseconds)
 	if fs.NArg() > 0 {

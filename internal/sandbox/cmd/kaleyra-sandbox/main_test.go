@@ -206,6 +206,13 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 }
 
+func TestRunVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-version"}, &stdout, &stderr); code != 0 || stdout.String() != "kaleyra-sandbox dev\n" {
+		t.Errorf("-version: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
 func TestCheckLoopback(t *testing.T) {
 	for _, ok := range []string{"127.0.0.1:8787", "127.1.2.3:0", "[::1]:8787", "localhost:0"} {
 		if err := checkLoopback(ok); err != nil {
