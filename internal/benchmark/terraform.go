@@ -63,7 +63,7 @@ func Apply(ctx context.Context, work, pluginDir, scenario string, seed sandbox.S
 		return ApplyResult{}, err
 	}
 	cliConfig := filepath.Join(dir, "terraformrc")
-	if err := testutil.WriteCLIConfig(cliConfig, pluginDir); err != nil {
+	if err := testutil.WriteCLIConfig(cliConfig, pluginDir, ""); err != nil {
 		return ApplyResult{}, err
 	}
 	config := fmt.Sprintf(`terraform {

@@ -4,19 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,14 +38,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(exampleProvider.dir)
 	}
 	os.Exit(code)
-}
-
-// exampleProvider is the provider binary, built once for all example tests.
-var exampleProvider struct {
-	once      sync.Once
-	dir       string // the build directory, removed by TestMain
-	cliConfig string // a CLI configuration whose dev_overrides point at dir
-	err       error
 }
 
 // exampleDirs are the directories under examples/ that must exist; any other
@@ -711,15 +699,7 @@ func newExampleRun(t *testing.T, example string, sb *sandbox.Server) *exampleRun
 	if err := copyExamples(examplesRoot(t), work); err != nil {
 		t.Fatalf("copying examples: %v", err)
 	}
-	ex := &exampleRun{t: t, dir: filepath.Join(work, filepath.FromSlash(example)), varFile: filepath.Join(work, "test.tfvars.json")}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "KALEYRA_") || name == "CHECKPOINT_DISABLE" {
-			continue // only this test's settings reach Terraform and the provider
-		}
-		ex.env = append(ex.env, kv)
-	}
-	ex.env = append(ex.env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	ex := &exampleRun{t: t, dir: filepath.Join(work, filepath.FromSlash(example)), varFile: filepath.Join(work, "test.tfvars.json"), env: cliEnv(cliConfig)}
 	if sb != nil {
 		account := sandbox.DefaultSeed().Accounts[0]
 		ex.env = append(ex.env, EnvSID+"="+account.SID, EnvAPIKey+"="+account.APIKey, EnvBaseURL+"="+sb.URL())
@@ -743,23 +723,7 @@ func (ex *exampleRun) setVars(vars map[string]any) {
 // run runs terraform with args and returns stdout, stderr and the exit code.
 func (ex *exampleRun) run(args ...string) (stdout, stderr string, code int) {
 	ex.t.Helper()
-	ctx, cancel := context.WithTimeout(ex.t.Context(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, terraformPath(ex.t), args...)
-	cmd.Dir = ex.dir
-	cmd.Env = ex.env
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
-		ex.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
-	}
-	return out.String(), errOut.String(), code
+	return runCLI(ex.t, ex.dir, ex.env, 5*time.Minute, args...)
 }
 
 // terraform runs a command that must succeed and returns its stdout.
@@ -957,91 +921,6 @@ func plus(ids []string) []string {
 		out[i] = "+" + id
 	}
 	return out
-}
-
-// exampleMirrorVersion is the version `terraform init` installs the
-// provider build as.
-const exampleMirrorVersion = "0.1.0"
-
-// buildExampleProvider builds the provider once and returns the path of a
-// CLI configuration that installs it through dev_overrides (and a
-// filesystem mirror, for `terraform init`).
-func buildExampleProvider(t *testing.T) string {
-	t.Helper()
-	p := &exampleProvider
-	p.once.Do(func() {
-		// Shared by every example test, so not t.TempDir(): TestMain removes it.
-		p.dir, p.err = os.MkdirTemp("", "kaleyra-examples-") //nolint:usetesting
-		if p.err != nil {
-			return
-		}
-		binary := "terraform-provider-kaleyra"
-		if runtime.GOOS == "windows" {
-			binary += ".exe"
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(p.dir, binary), ".")
-		cmd.Dir = filepath.Dir(examplesRoot(t))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			p.err = fmt.Errorf("go build: %w\n%s", err, out)
-			return
-		}
-		// dev_overrides make plan and apply use the build with no `init`;
-		// `init` itself (which `terraform test` needs) ignores them and
-		// installs the provider, so a filesystem mirror serves the same
-		// build, offline, under both CLIs' registry hosts.
-		mirror := filepath.Join(p.dir, "mirror")
-		for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
-			dir := filepath.Join(mirror, host, "kaleyra", "kaleyra", exampleMirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
-			if p.err = os.MkdirAll(dir, 0o755); p.err != nil {
-				return
-			}
-			if p.err = os.Link(filepath.Join(p.dir, binary), filepath.Join(dir, binary)); p.err != nil {
-				return
-			}
-		}
-		p.cliConfig = filepath.Join(p.dir, "terraformrc")
-		p.err = os.WriteFile(p.cliConfig, fmt.Appendf(nil, `provider_installation {
-  dev_overrides {
-    "kaleyra/kaleyra" = %[1]q
-  }
-  filesystem_mirror {
-    path    = %[2]q
-    include = %[3]s
-  }
-  direct {
-    exclude = %[3]s
-  }
-}
-`, filepath.ToSlash(p.dir), filepath.ToSlash(mirror), `["registry.terraform.io/kaleyra/kaleyra", "registry.opentofu.org/kaleyra/kaleyra"]`), 0o600)
-	})
-	if p.err != nil {
-		t.Fatalf("building the provider for the examples: %v", p.err)
-	}
-	return p.cliConfig
-}
-
-// terraformPath is the Terraform CLI the examples run with, as
-// terraform-plugin-testing finds it.
-func terraformPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Fatal("the example tests run the Terraform CLI: put terraform on PATH, or set TF_ACC_TERRAFORM_PATH")
-	}
-	return p
-}
-
-// examplesRoot is the repository's examples/ directory.
-func examplesRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", "..", "examples"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
 }
 
 // exampleConfigDirs lists the directories under examples/ that hold .tf

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,13 +249,19 @@ data "kaleyra_contacts_blocklisted" "lookup" {
 func errorLike(fragments ...string) *regexp.Regexp {
 	parts := make([]string, len(fragments))
 	for i, f := range fragments {
-		words := strings.Fields(f)
-		for j, w := range words {
-			words[j] = regexp.QuoteMeta(w)
-		}
-		parts[i] = strings.Join(words, `\s+`)
+		parts[i] = fragmentPattern(f)
 	}
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, `.*`))
+}
+
+// fragmentPattern matches fragment's words literally, any run of
+// whitespace between them (Terraform wraps long lines).
+func fragmentPattern(fragment string) string {
+	words := strings.Fields(fragment)
+	for j, w := range words {
+		words[j] = regexp.QuoteMeta(w)
+	}
+	return strings.Join(words, `\s+`)
 }
 
 // stateCheckFunc adapts a function to statecheck.StateCheck, for checks
@@ -481,6 +488,109 @@ func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
 }
 
 // ---- Running the Terraform CLI as a user does, with the provider built
+
+// exampleProvider is the provider binary, built once for all example tests.
+var exampleProvider struct {
+	once      sync.Once
+	dir       string // the build directory, removed by TestMain
+	cliConfig string // a CLI configuration whose dev_overrides point at dir
+	err       error
+}
+
+// exampleMirrorVersion is the version `terraform init` installs the
+// provider build as.
+const exampleMirrorVersion = "0.1.0"
+
+// buildExampleProvider builds the provider once and returns the path of a
+// CLI configuration that installs it through dev_overrides (and a
+// filesystem mirror, for `terraform init`).
+func buildExampleProvider(t *testing.T) string {
+	t.Helper()
+	p := &exampleProvider
+	p.once.Do(func() {
+		// Shared by every example test, so not t.TempDir(): TestMain removes it.
+		p.dir, p.err = os.MkdirTemp("", "kaleyra-examples-") //nolint:usetesting
+		if p.err != nil {
+			return
+		}
+		mirror := filepath.Join(p.dir, "mirror")
+		p.cliConfig = filepath.Join(p.dir, "terraformrc")
+		if p.err = testutil.BuildProvider(context.Background(), filepath.Dir(examplesRoot(t)), p.dir, ".", ""); p.err != nil {
+			return
+		}
+		if p.err = testutil.MirrorProvider(p.dir, mirror, exampleMirrorVersion); p.err != nil {
+			return
+		}
+		p.err = testutil.WriteCLIConfig(p.cliConfig, p.dir, mirror)
+	})
+	if p.err != nil {
+		t.Fatalf("building the provider for the examples: %v", p.err)
+	}
+	return p.cliConfig
+}
+
+// terraformPath is the Terraform CLI the examples run with, as
+// terraform-plugin-testing finds it.
+func terraformPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatal("the example tests run the Terraform CLI: put terraform on PATH, or set TF_ACC_TERRAFORM_PATH")
+	}
+	return p
+}
+
+// examplesRoot is the repository's examples/ directory.
+func examplesRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// cliEnv is the environment of a CLI run with cliConfig: only this test's
+// settings reach Terraform and the provider, no TF_* or KALEYRA_* variable
+// of the environment.
+func cliEnv(cliConfig string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "KALEYRA_") || name == "CHECKPOINT_DISABLE" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+}
+
+// runCLI runs the CLI with args in dir with env, bounded by timeout, and
+// returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, dir string, env []string, timeout time.Duration, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, terraformPath(t), args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	default:
+		t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
+	}
+	return out.String(), errOut.String(), code
+}
+
 // from this module (buildExampleProvider) as its own process.
 
 // cliRun is one working directory with one configuration.
@@ -503,15 +613,7 @@ func newCLIRun(t *testing.T, config string) *cliRun {
 		t.Fatal(err)
 	}
 	r := &cliRun{t: t, dir: dir, logPath: filepath.Join(dir, "terraform-trace.log")}
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "KALEYRA_") || name == "CHECKPOINT_DISABLE" {
-			continue
-		}
-		r.env = append(r.env, kv)
-	}
-	r.env = append(r.env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0",
-		"TF_LOG=trace", "TF_LOG_PATH="+r.logPath)
+	r.env = append(cliEnv(cliConfig), "TF_LOG=trace", "TF_LOG_PATH="+r.logPath)
 	return r
 }
 
@@ -522,32 +624,11 @@ func (r *cliRun) setEnv(kv ...string) { r.env = append(r.env, kv...) }
 // log and the exit code.
 func (r *cliRun) terraform(args ...string) (stdout, stderr, log string, code int) {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(r.t.Context(), 3*time.Minute)
-	defer cancel()
 	_ = os.Remove(r.logPath)
-	cmd := exec.CommandContext(ctx, terraformPath(r.t), args...)
-	cmd.Dir = r.dir
-	cmd.Env = r.env
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
-		r.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
-	}
+	stdout, stderr, code = runCLI(r.t, r.dir, r.env, 3*time.Minute, args...)
 	data, err := os.ReadFile(r.logPath)
 	if err != nil {
 		r.t.Fatalf("the TRACE log: %v", err)
 	}
-	return out.String(), errOut.String(), string(data), code
+	return stdout, stderr, string(data), code
 }
-
-// ---- Names secrets_test.go still uses: fold them into the names above
-// when that file is next changed, then delete them.
-
-// faultWhatsapp is whatsappAddr.
-const faultWhatsapp = whatsappAddr

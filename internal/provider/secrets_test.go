@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,28 +38,15 @@ const (
 // variable named keyVar (set through TF_VAR_<keyVar>), or from the
 // KALEYRA_API_KEY environment variable when keyVar is "". The key is never
 // in the configuration text, which the test harness itself logs.
-func secretConfig(baseURL, sid, keyVar, providerExtra string) string {
-	var variable, apiKey string
+func secretConfig(baseURL, sid, keyVar string, provider map[string]string) string {
+	set := map[string]string{"sid": strconv.Quote(sid), "api_key": ""}
+	variable := ""
 	if keyVar != "" {
-		variable = fmt.Sprintf(`
-variable %[1]q {
-  type = string
-}
-`, keyVar)
-		apiKey = fmt.Sprintf("api_key = var.%s", keyVar)
+		variable = fmt.Sprintf("\nvariable %q {\n  type = string\n}\n", keyVar)
+		set["api_key"] = "var." + keyVar
 	}
-	return variable + fmt.Sprintf(`
-provider "kaleyra" {
-  sid      = %[1]q
-  base_url = %[2]q
-  %[3]s
-  %[4]s
-}
-
-data "kaleyra_whatsapp_blocked_users" "test" {
-  phone_number = %[5]q
-}
-`, sid, baseURL, apiKey, providerExtra, faultBusiness)
+	maps.Copy(set, provider)
+	return variable + whatsappConfig(baseURL, set, faultBusiness, "")
 }
 
 func TestSecret_apiKeyNeverLoggedStoredOrShown(t *testing.T) {
@@ -80,7 +69,7 @@ func TestSecret_apiKeyNeverLoggedStoredOrShown(t *testing.T) {
 	recorder := &diagnosticsRecorder{}
 	secrets := []string{secretAPIKey, wrongAPIKey}
 	noLeak := []statecheck.StateCheck{
-		statecheck.ExpectKnownValue(faultWhatsapp, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
+		statecheck.ExpectKnownValue(whatsappAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(ids)))),
 		noSecretsInState{secrets},
 	}
 	resource.UnitTest(t, resource.TestCase{
@@ -88,36 +77,36 @@ func TestSecret_apiKeyNeverLoggedStoredOrShown(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				// Success, the key from a Terraform variable.
-				Config:            secretConfig(sb.URL(), testSID, "api_key", ""),
+				Config:            secretConfig(sb.URL(), testSID, "api_key", nil),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{noSecretsInPlan{secrets}}},
 				ConfigStateChecks: noLeak,
 			},
 			{
 				// Success, the key from KALEYRA_API_KEY.
-				Config:            secretConfig(sb.URL(), testSID, "", ""),
+				Config:            secretConfig(sb.URL(), testSID, "", nil),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{noSecretsInPlan{secrets}}},
 				ConfigStateChecks: noLeak,
 			},
 			{
 				// 503 twice, retried, then success.
 				PreConfig:         func() { sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 503, Times: 2}) },
-				Config:            secretConfig(sb.URL(), testSID, "api_key", ""),
+				Config:            secretConfig(sb.URL(), testSID, "api_key", nil),
 				ConfigStateChecks: noLeak,
 			},
 			{
 				// The right key on the wrong account: RBC001.
-				Config:      secretConfig(sb.URL(), wrongSID, "api_key", ""),
+				Config:      secretConfig(sb.URL(), wrongSID, "api_key", nil),
 				ExpectError: errorLikeWithout(secretAPIKey, "Unable to Read WhatsApp Blocked Users", "HTTP 401 with code RBC001", "`sid` and `api_key`", EnvAPIKey),
 			},
 			{
 				// A wrong key: RBC001.
-				Config:      secretConfig(sb.URL(), testSID, "wrong_api_key", ""),
+				Config:      secretConfig(sb.URL(), testSID, "wrong_api_key", nil),
 				ExpectError: errorLikeWithout(wrongAPIKey, "Unable to Read WhatsApp Blocked Users", "HTTP 401 with code RBC001", "`sid` and `api_key`", EnvAPIKey),
 			},
 			{
 				// 5xx until the retries run out.
 				PreConfig:   func() { sb.AddFault(sandbox.Fault{API: "whatsapp", Status: 503, Times: -1}) },
-				Config:      secretConfig(sb.URL(), testSID, "api_key", "max_retries = 1"),
+				Config:      secretConfig(sb.URL(), testSID, "api_key", map[string]string{"max_retries": "1"}),
 				ExpectError: errorLikeWithout(secretAPIKey, "Unable to Read WhatsApp Blocked Users", "HTTP 503 with code WA500", "Attempts: 2"),
 			},
 			{
@@ -126,7 +115,7 @@ func TestSecret_apiKeyNeverLoggedStoredOrShown(t *testing.T) {
 					sb.ClearFaults()
 					sb.AddFault(sandbox.Fault{API: "whatsapp", RedirectTo: other.URL(), Times: -1})
 				},
-				Config:      secretConfig(sb.URL(), testSID, "api_key", ""),
+				Config:      secretConfig(sb.URL(), testSID, "api_key", nil),
 				ExpectError: errorLikeWithout(secretAPIKey, "Unable to Read WhatsApp Blocked Users", "refused a redirect", "never leaves the configured host"),
 			},
 		},
@@ -228,7 +217,7 @@ type diagnosticsRecorder struct {
 }
 
 func (r *diagnosticsRecorder) providers() map[string]func() (tfprotov6.ProviderServer, error) {
-	factory := ProtocolServer(New("test", WithClientConfig(fastRetries))())
+	factory := testProviders()["kaleyra"]
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"kaleyra": func() (tfprotov6.ProviderServer, error) {
 			server, err := factory()
@@ -305,11 +294,7 @@ func errorLikeWithout(secret string, fragments ...string) *regexp.Regexp {
 				panic(fmt.Sprintf("errorLikeWithout: fragment %q could hold part of the secret", f))
 			}
 		}
-		words := strings.Fields(f)
-		for j, w := range words {
-			words[j] = regexp.QuoteMeta(w)
-		}
-		b.WriteString(strings.Join(words, `\s+`) + avoid)
+		b.WriteString(fragmentPattern(f) + avoid)
 	}
 	b.WriteString(`$`)
 	return regexp.MustCompile(b.String())

@@ -32,15 +32,47 @@ func BuildProvider(ctx context.Context, moduleRoot, pluginDir, pkg, ldflags stri
 
 // WriteCLIConfig writes a Terraform (or OpenTofu) CLI configuration at path
 // whose dev_overrides install kaleyra/kaleyra from pluginDir: point
-// TF_CLI_CONFIG_FILE at it; no `terraform init` is needed.
-func WriteCLIConfig(path, pluginDir string) error {
+// TF_CLI_CONFIG_FILE at it; plan and apply need no `terraform init`. With
+// mirror set (see MirrorProvider), `init`, which ignores dev_overrides (and
+// which `terraform test` needs), installs the same build from that
+// filesystem mirror, offline.
+func WriteCLIConfig(path, pluginDir, mirror string) error {
+	var mirrorBlocks string
+	if mirror != "" {
+		sources := `["registry.terraform.io/kaleyra/kaleyra", "registry.opentofu.org/kaleyra/kaleyra"]`
+		mirrorBlocks = fmt.Sprintf(`  filesystem_mirror {
+    path    = %q
+    include = %s
+  }
+  direct {
+    exclude = %s
+  }
+`, filepath.ToSlash(mirror), sources, sources)
+	} else {
+		mirrorBlocks = "  direct {}\n"
+	}
 	return os.WriteFile(path, fmt.Appendf(nil, `provider_installation {
   dev_overrides {
     "kaleyra/kaleyra" = %q
   }
-  direct {}
+%s}
+`, filepath.ToSlash(pluginDir), mirrorBlocks), 0o600)
 }
-`, filepath.ToSlash(pluginDir)), 0o600)
+
+// MirrorProvider lays the provider binary in pluginDir out as version of
+// kaleyra/kaleyra in a filesystem mirror at mirror, under both Terraform's
+// and OpenTofu's registry hosts (hard links, no copies).
+func MirrorProvider(pluginDir, mirror, version string) error {
+	for _, host := range []string{"registry.terraform.io", "registry.opentofu.org"} {
+		dir := filepath.Join(mirror, host, "kaleyra", "kaleyra", version, runtime.GOOS+"_"+runtime.GOARCH)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.Link(filepath.Join(pluginDir, ProviderBinary()), filepath.Join(dir, ProviderBinary())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ModuleRoot is the directory of the provider's go.mod, found from the

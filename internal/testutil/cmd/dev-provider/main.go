@@ -28,7 +28,7 @@ func main() {
 	}
 	cliConfig := filepath.Join(*dir, "terraformrc")
 	if err == nil {
-		err = testutil.WriteCLIConfig(cliConfig, *dir)
+		err = testutil.WriteCLIConfig(cliConfig, *dir, "")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dev-provider:", err)
