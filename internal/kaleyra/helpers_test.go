@@ -14,6 +14,7 @@ import (
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 // The sandbox account the client tests use. The key is distinctive so a
@@ -58,12 +59,7 @@ func testSeed(blocked []string, blocklist []sandbox.BlocklistEntry) sandbox.Seed
 // startSandbox serves seed on loopback for the test's lifetime.
 func startSandbox(t testing.TB, seed sandbox.Seed, opts sandbox.Options) *sandbox.Server {
 	t.Helper()
-	s, err := sandbox.Start(seed, opts)
-	if err != nil {
-		t.Fatalf("starting the sandbox: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return testutil.StartSandbox(t, seed, opts)
 }
 
 // newClient is a client of the test account at baseURL with short retry

@@ -6,7 +6,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -90,12 +89,7 @@ const htmlSignInPage = `<!DOCTYPE html><html><head><title>Sign in to the corpora
 // startSandbox serves seed on loopback for the test's lifetime.
 func startSandbox(t *testing.T, seed sandbox.Seed, opts sandbox.Options) *sandbox.Server {
 	t.Helper()
-	s, err := sandbox.Start(seed, opts)
-	if err != nil {
-		t.Fatalf("starting the sandbox: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return testutil.StartSandbox(t, seed, opts)
 }
 
 // testAccount is the sandbox account with the given business numbers and
@@ -579,13 +573,8 @@ func runCLI(t *testing.T, dir string, env []string, timeout time.Duration, args 
 	cmd.Env = env
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		code = exit.ExitCode()
-	default:
+	code, err := testutil.ExitCode(cmd.Run())
+	if err != nil {
 		t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
 	}
 	return out.String(), errOut.String(), code

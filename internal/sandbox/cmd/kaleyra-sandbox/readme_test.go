@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
 // The README's "Using the sandbox in your own CI" gives users a bash script
@@ -74,14 +75,9 @@ func TestREADMEScript(t *testing.T) {
 		var errOut strings.Builder
 		cmd.Stderr = &errOut
 		start := time.Now()
-		err := cmd.Run()
+		code, err := testutil.ExitCode(cmd.Run())
 		took = time.Since(start)
-		var exit *exec.ExitError
-		switch {
-		case err == nil:
-		case errors.As(err, &exit):
-			code = exit.ExitCode()
-		default:
+		if err != nil {
 			t.Fatalf("bash: %v", err)
 		}
 		return dir, errOut.String(), code, took
