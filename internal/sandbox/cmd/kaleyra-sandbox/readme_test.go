@@ -114,7 +114,7 @@ func TestREADMEScript(t *testing.T) {
 	})
 
 	t.Run("a broken seed fails fast", func(t *testing.T) {
-		badSeed := strings.Replace(string(seed[1]), `"low_balance"`, `"low_balanse"`, 1)
+		badSeed := strings.Replace(string(seed[1]), `"low_balance"`, `"low_balance_typo"`, 1)
 		if badSeed == string(seed[1]) {
 			t.Fatal("the README's seed has no low_balance field to misspell")
 		}
@@ -125,7 +125,7 @@ func TestREADMEScript(t *testing.T) {
 		if took > 5*time.Second {
 			t.Errorf("the script took %s to fail; it must notice the sandbox exited at once", took)
 		}
-		if !strings.Contains(stderr, "low_balanse") || !strings.Contains(stderr, "kaleyra-sandbox exited before it was ready") {
+		if !strings.Contains(stderr, "low_balance_typo") || !strings.Contains(stderr, "kaleyra-sandbox exited before it was ready") {
 			t.Errorf("stderr does not show the sandbox's error and the script's:\n%s", stderr)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "terraform.ran")); err == nil {
