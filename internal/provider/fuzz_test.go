@@ -79,7 +79,13 @@ func FuzzE164(f *testing.F) {
 			(!hinted || !strings.Contains(detail, "got: "+s+". It looks like")) {
 			t.Errorf("the error for %q does not show the value: %s", s, detail)
 		}
-		if convertible && !hinted {
+		// '+' and ASCII digits only gets no hint even when libphonenumber
+		// reads it some other way ("+0…" is re-read as a national number
+		// with the region's international prefix: "+011 98761000" with
+		// "US" dials Iran): the number is wrong, not formatted.
+		rest, plus := strings.CutPrefix(s, "+")
+		plusDigitsOnly := plus && rest != "" && strings.Trim(rest, "0123456789") == ""
+		if convertible && !hinted && !plusDigitsOnly {
 			t.Errorf("e164 converts %q, but the error does not point at it: %s", s, detail)
 		}
 	})

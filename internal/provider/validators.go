@@ -53,7 +53,9 @@ func (e164NumberValidator) ValidateString(_ context.Context, req validator.Strin
 // number as people write it: digits with spaces, dashes, parentheses or
 // other characters, or without the leading '+' (a national number such as
 // "098765 43210"). A '+' and ASCII digits only is a number of the wrong
-// length or with a leading 0, which no conversion fixes: no hint.
+// length or with a leading 0: the number is wrong, not formatted, so no
+// hint (libphonenumber may still read "+0…" as a national number with some
+// region's international prefix, which would not be the number meant).
 func e164Hint(value string) string {
 	if !strings.ContainsFunc(value, unicode.IsDigit) {
 		return ""
