@@ -13,10 +13,10 @@ func TestShareRead_oneReadInFlightOrFinished(t *testing.T) {
 	s := newSharedReads()
 	var reads atomic.Int32
 	release := make(chan struct{})
-	read := func(context.Context) (int, error) {
+	read := func(ctx context.Context) (int, error) {
 		reads.Add(1)
 		<-release
-		return 42, nil
+		return 42, ctx.Err()
 	}
 	var wg sync.WaitGroup
 	results := make([]int, 5)
