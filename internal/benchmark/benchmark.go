@@ -2,7 +2,10 @@
 // and data-source code against the sandbox with a configurable per-request
 // latency. `make bench` runs its Go benchmarks and its table driver
 // (cmd/kaleyra-bench); the figures are compared with each read's floor: the
-// requests it must make times the latency.
+// requests it must make times the latency. Its end-to-end runs put the
+// provider side by side with cmd/minimal-provider, a provider built on
+// terraform-plugin-go alone that builds the same state: the yardstick of
+// the wall-time and memory targets.
 package benchmark
 
 import (

@@ -1,5 +1,22 @@
 // Package provider implements the Kaleyra Terraform provider on
-// terraform-plugin-framework.
+// terraform-plugin-framework. Each file holds one thing:
+//
+//   - provider.go: the provider block, its environment fallbacks, Configure.
+//   - whatsapp_blocked_users_data_source.go, contacts_blocklisted_data_source.go:
+//     one data source each (schema, Read, mappers to Terraform values).
+//   - e164_function.go: provider::kaleyra::e164.
+//   - diagnostics.go: every read error as one diagnostic.
+//   - validators.go: the plan-time validators.
+//   - timeouts.go: the timeouts { read } block and the timed, shared read
+//     both data sources run; shared_reads.go: identical reads read once.
+//   - state.go: the state built from the schema's types (buildState),
+//     never a panic; lazy_list.go: the list type that spares the framework
+//     a conversion of every element; server.go: ProtocolServer, which
+//     carries large states past the framework's post-read copies.
+//   - configure.go, logging.go: provider data for data sources; tflog.
+//
+// Tests: helpers_test.go holds the helpers the tests share (and
+// internal/testutil those shared with the benchmarks).
 package provider
 
 import (
