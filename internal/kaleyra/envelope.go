@@ -39,11 +39,11 @@ func decodeResponse(api API, resp *http.Response, attempts int) (*envelope, erro
 }
 
 func readBody(api API, resp *http.Response) ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
+	body, err := bodyBytes(resp)
+	if err != nil {
 		return nil, fmt.Errorf("kaleyra: reading the %s response: %w", api, err)
 	}
-	return buf.Bytes(), nil
+	return body, nil
 }
 
 func decodeBody(api API, resp *http.Response, body []byte, attempts int) (*envelope, error) {
@@ -210,12 +210,10 @@ func jsonCutShort(body []byte) bool {
 	return errors.Is(json.NewDecoder(bytes.NewReader(trimmed)).Decode(&v), io.ErrUnexpectedEOF)
 }
 
-// peekBody returns a response's body and puts it back for the caller. The
-// transport has read it whole, so this costs no I/O.
+// peekBody returns a response's body and leaves it for the caller. The
+// transport has read it whole, so this costs no I/O and no copy.
 func peekBody(resp *http.Response) []byte {
-	data, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(data))
+	data, err := bodyBytes(resp)
 	if err != nil {
 		return nil
 	}

@@ -62,10 +62,32 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		result = outcomeSuccess
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
 	resp.ContentLength = int64(len(body))
 	resp.Header.Del("Content-Encoding")
 	return resp, nil
+}
+
+// bufferedBody is a response body the transport has read whole: readers
+// of it (the retry policy's checks, the decoder) take its bytes without
+// copying them again.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
+// bodyBytes returns a response's whole body: a bufferedBody's bytes as
+// they are, any other body read (and put back for the next reader).
+func bodyBytes(resp *http.Response) ([]byte, error) {
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		return b.data, nil
+	}
+	data, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	resp.Body = &bufferedBody{Reader: bytes.NewReader(data), data: data}
+	return data, err
 }
 
 func msSince(t time.Time) int64 { return time.Since(t).Milliseconds() }
