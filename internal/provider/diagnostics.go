@@ -18,14 +18,26 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 )
 
-// readFailure describes a failed read for the diagnostic: which data source,
-// what it was reading, and the arguments a hint may name.
+// readFailure describes a failed read for the diagnostic: which data source
+// or ephemeral resource, what it was reading, and the arguments a hint may
+// name.
 type readFailure struct {
-	summary    string // "Unable to Read WhatsApp Blocked Users"
-	dataSource string // "kaleyra_whatsapp_blocked_users"
-	subject    string // "the users blocked by +9194..."
-	apiVersion string // WhatsApp only: the version used
+	summary    string   // "Unable to Read WhatsApp Blocked Users"
+	typeName   string   // "kaleyra_whatsapp_blocked_users"
+	kind       readKind // a data source or an ephemeral resource
+	subject    string   // "the users blocked by +9194..."
+	apiVersion string   // WhatsApp only: the version used
 }
+
+// readKind is what reads: a data source or an ephemeral resource. Both
+// kinds of one type share their read, and their diagnostics differ only
+// in this name.
+type readKind string
+
+const (
+	dataSourceKind        readKind = "data source"
+	ephemeralResourceKind readKind = "ephemeral resource"
+)
 
 // addReadError turns any client error into one error diagnostic. Every API
 // error goes through here; see readErrorDetail for its shape.
@@ -42,7 +54,7 @@ func addReadError(diags *diag.Diagnostics, f readFailure, err error) {
 // which holds the numbers looked up.
 func readErrorDetail(f readFailure, err error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "The %s data source could not read %s. No partial list was returned.\n\n", f.dataSource, f.subject)
+	fmt.Fprintf(&b, "The %s %s could not read %s. No partial list was returned.\n\n", f.typeName, f.kind, f.subject)
 
 	var apiErr *kaleyra.APIError
 	var unexpected *kaleyra.UnexpectedResponseError
@@ -223,7 +235,7 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 			other = kaleyra.WhatsAppV2
 		}
 		return fmt.Sprintf("The business number is registered on the other version of Kaleyra's WhatsApp API. "+
-			"Set `api_version = %q` on the data source.", other)
+			"Set `api_version = %q` on the %s.", other, f.kind)
 	case e.Code == kaleyra.CodeVersionOrAccount:
 		return "This Kaleyra API is not enabled for the account. Ask Kaleyra support to enable it."
 	case e.Code == kaleyra.CodeNumber:
@@ -232,7 +244,7 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 	case e.Code == kaleyra.CodeLowBalance:
 		return "The Kaleyra account's balance is low. Top it up in the Kaleyra console, then run again."
 	case e.Code == kaleyra.CodeBadRequest:
-		return "Kaleyra rejected the request the provider built. Check the data source's arguments " +
+		return "Kaleyra rejected the request the provider built. Check the " + string(f.kind) + "'s arguments " +
 			"(numbers in E.164, `page_size` in range); if they are valid, this is a provider bug: please report it " +
 			"with this message."
 	case e.Code == kaleyra.CodeContactsFailed:
@@ -255,11 +267,11 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 // diagnostic naming the timeout and its value, and what to do.
 func addReadTimeoutError(diags *diag.Diagnostics, f readFailure, timeout string) {
 	diags.AddError("Kaleyra Read Timed Out", fmt.Sprintf(
-		"The %s data source did not finish reading %s within %s. No partial list was returned.\n\n"+
+		"The %s %s did not finish reading %s within %s. No partial list was returned.\n\n"+
 			"The read timeout bounds the whole read, retries and Retry-After waits included. Raise it with a "+
-			"`timeouts { read = \"…\" }` block on the data source, or check why Kaleyra answers slowly "+
+			"`timeouts { read = \"…\" }` block on the %[2]s, or check why Kaleyra answers slowly "+
 			"(`TF_LOG_PROVIDER=DEBUG` logs every request's duration).",
-		f.dataSource, f.subject, timeout))
+		f.typeName, f.kind, f.subject, timeout))
 }
 
 // seconds renders a wait in whole seconds, rounded up: "300 seconds".
