@@ -218,3 +218,18 @@ func TestCLIVersionTestFeatures(t *testing.T) {
 		t.Errorf("the reason: %q", why)
 	}
 }
+
+// withoutEphemeralResources says why this CLI has no ephemeral resources,
+// or "" when it has them: Terraform from 1.10, OpenTofu from 1.11.
+func (v cliVersion) withoutEphemeralResources() string {
+	return v.without("ephemeral resources", 10, 11)
+}
+
+// skipWithoutEphemeralResources skips the test when the CLI the tests run
+// with predates ephemeral resources.
+func skipWithoutEphemeralResources(t *testing.T) {
+	t.Helper()
+	if why := exampleCLIVersion(t).withoutEphemeralResources(); why != "" {
+		t.Skip(why)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -55,6 +56,15 @@ func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.
 			fastRetries(c)
 			tune(c)
 		}))()),
+	}
+}
+
+// frameworkProviders serves the provider with fast retries through the
+// plain framework server, without ProtocolServer: the large-state path's
+// fallback, which sets states and results the framework's way.
+func frameworkProviders() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"kaleyra": providerserver.NewProtocol6WithError(New("test", WithClientConfig(fastRetries))()),
 	}
 }
 
