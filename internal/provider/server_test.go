@@ -13,15 +13,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
-	epschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	eptimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/ephemeral/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	epschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -227,7 +227,7 @@ func TestLargeStatePath_frameworkPassesTheCarrierAndTakesANullState(t *testing.T
 // checked with: none of them has semantic equality, and lazyListValue's
 // Equal (which the framework's post-read pass calls) is exact.
 var customTypes = map[string]bool{
-	fmt.Sprintf("%T", lazyListType{}):     true,
+	fmt.Sprintf("%T", lazyListType{}):    true,
 	fmt.Sprintf("%T", dstimeouts.Type{}): true,
 	fmt.Sprintf("%T", eptimeouts.Type{}): true,
 }
