@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -133,6 +134,19 @@ func skipWithoutTestMocks(t *testing.T) {
 // provider-defined function.
 func usesProviderFunctions(t *testing.T, example string) bool {
 	t.Helper()
+	return exampleMatches(t, example, regexp.MustCompile(`provider::`))
+}
+
+// usesEphemeralResources reports whether the example's .tf files declare
+// an ephemeral resource.
+func usesEphemeralResources(t *testing.T, example string) bool {
+	t.Helper()
+	return exampleMatches(t, example, regexp.MustCompile(`(?m)^\s*ephemeral\s+"`))
+}
+
+// exampleMatches reports whether any of the example's .tf files matches re.
+func exampleMatches(t *testing.T, example string, re *regexp.Regexp) bool {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(examplesRoot(t), filepath.FromSlash(example), "*.tf"))
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +156,7 @@ func usesProviderFunctions(t *testing.T, example string) bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(data), "provider::") {
+		if re.Match(data) {
 			return true
 		}
 	}

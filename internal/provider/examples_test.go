@@ -50,6 +50,7 @@ var exampleDirs = []string{
 	"use-cases/drift-report",
 	"use-cases/for-each",
 	"use-cases/normalise-numbers",
+	"use-cases/policy-check-ephemeral",
 	"functions/e164",
 	"demo",
 }
@@ -78,6 +79,9 @@ func TestExamplesValidate(t *testing.T) {
 			t.Parallel()
 			if usesProviderFunctions(t, dir) {
 				skipWithoutProviderFunctions(t)
+			}
+			if usesEphemeralResources(t, dir) {
+				skipWithoutEphemeralResources(t)
 			}
 			ex := newExampleRun(t, dir, nil)
 			ex.terraform("get") // installs local modules; offline
