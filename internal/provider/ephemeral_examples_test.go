@@ -242,3 +242,40 @@ func unzipAll(t *testing.T, path string) map[string]string {
 	}
 	return files
 }
+
+func TestExamplesEphemeralResourcesApply(t *testing.T) {
+	skipWithoutEphemeralResources(t)
+	seed := sandbox.DefaultSeed()
+	sb := startSandbox(t, seed, sandbox.Options{})
+
+	t.Run("kaleyra_contacts_blocklisted", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, "ephemeral-resources/kaleyra_contacts_blocklisted", sb)
+		if diags := ex.apply(); len(diags) > 0 {
+			t.Errorf("the example reported: %+v", diags)
+		}
+		// A blocklisted on-call number: the check warns.
+		ex.setVars(map[string]any{"on_call": []string{demoClean, demoSMSOnly}})
+		expectDiagnostics(t, ex.apply(), tfDiagnostic{
+			Severity: "warning", Summary: "Check block assertion failed", Detail: "An on-call number is on the SMS blocklist.",
+		})
+	})
+
+	t.Run("kaleyra_whatsapp_blocked_users", func(t *testing.T) {
+		t.Parallel()
+		// A sandbox of its own: the test changes who blocked the line.
+		sb := startSandbox(t, seed, sandbox.Options{})
+		ex := newExampleRun(t, "ephemeral-resources/kaleyra_whatsapp_blocked_users", sb)
+		if diags := ex.apply(); len(diags) > 0 {
+			t.Errorf("the example reported: %+v", diags)
+		}
+		blocked := append(seedBlockedUsers(t, seed, demoSupportLine), strings.TrimPrefix(demoClean, "+"))
+		if err := sb.SetBlocked(seed.Accounts[0].SID, demoSupportLine, blocked); err != nil {
+			t.Fatal(err)
+		}
+		expectDiagnostics(t, ex.planFails(), tfDiagnostic{
+			Severity: "error", Summary: "Resource precondition failed",
+			Detail: "The escalation contact has blocked the WhatsApp support line: route escalations by SMS.",
+		})
+	})
+}
