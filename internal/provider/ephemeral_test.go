@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -317,4 +318,84 @@ func TestEphemeralResources_shareReadsWithDataSources(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ephemeralConfig is sandboxProvider(baseURL, provider) and an ephemeral
+// typeName "test" with body, whose result a check block uses.
+func ephemeralConfig(baseURL string, provider map[string]string, typeName, body string) string {
+	return sandboxProvider(baseURL, provider) + fmt.Sprintf(`
+ephemeral %[1]q "test" {
+  %[2]s
+}
+
+check "read" {
+  assert {
+    condition     = ephemeral.%[1]s.test.total >= 0
+    error_message = "Never shown: the total is never negative."
+  }
+}
+`, typeName, body)
+}
+
+func TestEphemeralResources_invalidArgumentsFailAtPlan(t *testing.T) {
+	// The data sources' validation, naming the attribute, before any
+	// request.
+	skipWithoutEphemeralResources(t)
+	sb := startSandbox(t, testAccount(nil, nil), sandbox.Options{})
+	cases := []struct {
+		typeName, body string
+		want           []string
+	}{
+		{contactsBlocklistedName, `mobiles = ["+919876543210", "12345"]`, []string{"Attribute mobiles[1] must be an E.164 number"}},
+		{contactsBlocklistedName, `page_size = 101`, []string{"Attribute page_size value must be between 1 and 100"}},
+		{contactsBlocklistedName, `channel = "email"`, []string{"Attribute channel", "expected one of", "in any letter case"}},
+		{contactsBlocklistedName, `timeouts {
+    read = "0s"
+  }`, []string{"Invalid Duration", "Attribute timeouts.read", "positive Go duration"}},
+		{whatsappBlockedUsersName, `phone_number = "919876543210"`, []string{"Attribute phone_number must be an E.164 number"}},
+		{whatsappBlockedUsersName, `phone_number = "+919876543210"
+  api_version  = "v3"`, []string{"Attribute api_version", "expected one of", "in any letter case"}},
+	}
+	steps := make([]resource.TestStep, len(cases))
+	for i, tc := range cases {
+		steps[i] = resource.TestStep{
+			Config:      ephemeralConfig(sb.URL(), nil, tc.typeName, tc.body),
+			PlanOnly:    true,
+			ExpectError: errorLike(tc.want...),
+		}
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviders(), Steps: steps})
+	noRequestsSent(t, sb)
+}
+
+func TestEphemeralResources_failuresNameTheEphemeralResource(t *testing.T) {
+	// The data sources' diagnostics, naming the ephemeral resource: an API
+	// error with its hint, and the read timeout.
+	skipWithoutEphemeralResources(t)
+	sb := faultSandbox(t, waIDs(919800000000, 10))
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { sb.AddFault(sandbox.Fault{API: "contacts", Status: 400, Code: "WA400", Times: -1}) },
+				Config:    ephemeralConfig(sb.URL(), nil, contactsBlocklistedName, mobilesArg([]string{"+919800000001", "+919800000002"})),
+				ExpectError: errorLike("Unable to Read Contacts Blocklist",
+					"The kaleyra_contacts_blocklisted ephemeral resource could not read the blocklist status of 2 numbers on every channel.",
+					"No partial list was returned", "HTTP 400 with code WA400", "Check the ephemeral resource's arguments"),
+			},
+			{
+				PreConfig: func() {
+					sb.ClearFaults()
+					sb.AddFault(sandbox.Fault{API: "whatsapp", Delay: sandbox.Duration(time.Minute), Times: -1})
+				},
+				Config: ephemeralConfig(sb.URL(), nil, whatsappBlockedUsersName, fmt.Sprintf(`phone_number = %q
+  timeouts {
+    read = "2s"
+  }`, faultBusiness)),
+				ExpectError: errorLike("Kaleyra Read Timed Out",
+					"The kaleyra_whatsapp_blocked_users ephemeral resource did not finish reading the users blocked by business number",
+					"within `timeouts.read = \"2s\"`", "block on the ephemeral resource"),
+			},
+		},
+	})
 }
