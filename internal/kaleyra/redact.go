@@ -48,9 +48,10 @@ type Redactor struct {
 const keyMask = "***"
 
 // partialKeyMin is the shortest start of a key form that is masked as the
-// key. Four bytes of a random key of 30 or more seldom occur by chance, and
-// a false match only hides four bytes of a message.
-const partialKeyMin = 4
+// key: long enough not to match words by chance when a key starts with one
+// ("sandbox-demo-key"), short enough that half of any real key (Kaleyra's
+// are over 30 characters) is masked.
+const partialKeyMin = 8
 
 // minNumberDigits is the shortest run of digits the Redactor masks: E.164
 // numbers have 8 to 15 digits, and a little shorter still reveals too much.
