@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
@@ -205,4 +208,31 @@ terraform {
   }
 }
 ` + whatsappConfig(baseURL, provider, phone, "")
+}
+
+// TestPrivacy_readErrorHidesTheKeyLast: an error that carries the key by a
+// path the client did not redact (here an APIError built by hand) still
+// gives a diagnostic without it; the business number the user wrote stays.
+func TestPrivacy_readErrorHidesTheKeyLast(t *testing.T) {
+	var diags diag.Diagnostics
+	failure := readFailure{
+		summary:    "Unable to Read WhatsApp Blocked Users",
+		dataSource: "kaleyra_whatsapp_blocked_users",
+		subject:    "the users blocked by business number " + faultBusiness + " (WhatsApp API v2)",
+	}
+	err := &kaleyra.APIError{
+		API: kaleyra.APIWhatsApp, HTTPStatus: 401, Code: kaleyra.CodeAuth,
+		Message: "Invalid API key " + secretAPIKey, Fields: map[string]string{"api-key": secretAPIKey[:20] + "…"},
+	}
+	addReadError(&diags, failure, err, kaleyra.NewRedactor(secretAPIKey))
+	if len(diags) != 1 {
+		t.Fatalf("%d diagnostics, want 1", len(diags))
+	}
+	detail := diags[0].Detail()
+	assertNoSecrets(t, "the diagnostic", detail, []string{secretAPIKey})
+	for _, want := range []string{"Invalid API key ***", "api-key: ***…", faultBusiness} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the diagnostic does not show %q:\n%s", want, detail)
+		}
+	}
 }
