@@ -49,8 +49,8 @@ const keyMask = "***"
 
 // partialKeyMin is the shortest start of a key form that is masked as the
 // key: long enough not to match words by chance when a key starts with one
-// ("sandbox-demo-key"), short enough that half of any real key (Kaleyra's
-// are over 30 characters) is masked.
+// ("sandbox-demo-key"), short enough that the first half of any key of 16
+// characters or more is masked.
 const partialKeyMin = 8
 
 // minNumberDigits is the shortest run of digits the Redactor masks: E.164
@@ -77,7 +77,7 @@ func NewRedactor(apiKey string) *Redactor {
 	}
 	slices.SortStableFunc(candidates, func(a, b string) int { return len(b) - len(a) })
 	r := &Redactor{}
-	for _, c := range slices.Compact(candidates) {
+	for _, c := range candidates {
 		if !slices.ContainsFunc(r.forms, func(f []byte) bool { return string(f) == c }) {
 			r.forms = append(r.forms, []byte(c))
 		}
