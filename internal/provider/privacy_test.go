@@ -216,9 +216,8 @@ terraform {
 func TestPrivacy_readErrorHidesTheKeyLast(t *testing.T) {
 	var diags diag.Diagnostics
 	failure := readFailure{
-		summary:    "Unable to Read WhatsApp Blocked Users",
-		dataSource: "kaleyra_whatsapp_blocked_users",
-		subject:    "the users blocked by business number " + faultBusiness + " (WhatsApp API v2)",
+		summary: "Unable to Read WhatsApp Blocked Users",
+		subject: "the users blocked by business number " + faultBusiness + " (WhatsApp API v2)",
 	}
 	err := &kaleyra.APIError{
 		API: kaleyra.APIWhatsApp, HTTPStatus: 401, Code: kaleyra.CodeAuth,
