@@ -13,12 +13,15 @@ import (
 // from the client's in-flight limiter (and tells it how the answer went, so
 // a 429 lowers the limit), reads the whole body up to a cap (so a body cut
 // off mid-way is a network error the retry policy sees), and logs method,
-// path, status and duration; never headers, query or body.
+// path, status and duration; never headers, query or body. An error's text
+// is logged redacted (net/http quotes the bytes of a malformed answer), but
+// returned as it is: the retry policy inspects its type.
 type transport struct {
 	base     http.RoundTripper
 	limit    *limiter
 	maxBytes int64
 	log      Logger
+	redact   *Redactor
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -34,7 +37,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		t.log.Debug(ctx, "Kaleyra request failed", map[string]any{
-			"method": req.Method, "path": req.URL.Path, "duration_ms": msSince(start), "error": err.Error(),
+			"method": req.Method, "path": req.URL.Path, "duration_ms": msSince(start), "error": t.redact.String(err.Error()),
 		})
 		return nil, err
 	}
@@ -43,12 +46,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		t.log.Debug(ctx, "Kaleyra response unreadable", map[string]any{
 			"method": req.Method, "path": req.URL.Path, "status": resp.StatusCode,
-			"duration_ms": msSince(start), "error": err.Error(),
+			"duration_ms": msSince(start), "error": t.redact.String(err.Error()),
 		})
 		var tooLarge *ResponseTooLargeError
 		if !errors.As(err, &tooLarge) {
 			// A body cut off mid-way: say what had arrived.
-			err = fmt.Errorf("%w (HTTP %d; %d bytes arrived%s)", err, resp.StatusCode, len(body), startsWith(body))
+			err = fmt.Errorf("%w (HTTP %d; %d bytes arrived%s)", err, resp.StatusCode, len(body), t.startsWith(body))
 		}
 		return nil, err
 	}
@@ -114,9 +117,12 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-func startsWith(body []byte) string {
+// startsWith is the excerpt of a body that arrived in part, redacted
+// before it is cut: the cut is where the connection broke, so no piece of
+// a key or number at the end shows either.
+func (t *transport) startsWith(body []byte) string {
 	if len(body) == 0 {
 		return ""
 	}
-	return ", starting with " + Snippet(body, snippetBytes)
+	return ", starting with " + t.redact.Snippet(body, snippetBytes)
 }

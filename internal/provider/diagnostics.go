@@ -41,8 +41,19 @@ const (
 
 // addReadError turns any client error into one error diagnostic. Every API
 // error goes through here; see readErrorDetail for its shape.
-func addReadError(diags *diag.Diagnostics, f readFailure, err error) {
-	diags.AddError(f.summary, readErrorDetail(f, err))
+//
+// What a server sent is redacted where the client first keeps it (see
+// kaleyra.Redactor): the error carries no API key and no run of 7 or more
+// digits from an answer, so the detail built from it holds neither, and
+// neither does the framework's TRACE line that repeats it. That is the
+// mechanism; redact (the client's Redactor) then hides the key, and only
+// the key, in the finished detail once more, as a last gate: a diagnostic
+// is printed and logged outside tflog's masking, and a key that reached
+// one by a path the client missed would be out for good. Numbers cannot be
+// masked at this point: the detail rightly shows the business number and
+// SID the user wrote.
+func addReadError(diags *diag.Diagnostics, f readFailure, err error, redact *kaleyra.Redactor) {
+	diags.AddError(f.summary, redact.WithoutKey(readErrorDetail(f, err)))
 }
 
 // readErrorDetail is the detail of a read error, in one shape whatever the

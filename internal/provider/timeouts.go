@@ -129,7 +129,7 @@ func timedSharedRead[T any](ctx context.Context, data *providerData, key string,
 		addReadTimeoutError(diags, failure, timeoutName)
 		return result, shared, false
 	case err != nil:
-		addReadError(diags, failure, err)
+		addReadError(diags, failure, err, data.client.Redactor())
 		return result, shared, false
 	}
 	return result, shared, true
