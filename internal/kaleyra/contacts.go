@@ -158,7 +158,7 @@ func (c *Client) ContactsBlocklisted(ctx context.Context, req ContactsListReques
 			got, pages, err := c.readContactsBatch(gctx, req.Channel, batch, pageSize)
 			if err != nil {
 				if len(batches) > 1 {
-					return fmt.Errorf("batch %d of %d, %s: %w", i+1, len(batches), numbersCount(len(batch)), err)
+					return fmt.Errorf("batch %d of %d, %s: %w", i+1, len(batches), plural(len(batch), "number"), err)
 				}
 				return err
 			}
@@ -317,14 +317,6 @@ func (c *Client) readPagesAhead(ctx context.Context, fetch func(context.Context,
 		out = append(out, pages[i])
 	}
 	return out, nil
-}
-
-// numbersCount is "1 number" or "n numbers".
-func numbersCount(n int) string {
-	if n == 1 {
-		return "1 number"
-	}
-	return strconv.Itoa(n) + " numbers"
 }
 
 func uniqueSorted(s []string) []string {
