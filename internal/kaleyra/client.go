@@ -7,7 +7,8 @@
 //   - client.go: Config and New, the pods' host tables, and getRows, the
 //     one request helper every call goes through.
 //   - transport.go: the transport under the retries: the bound on requests
-//     in flight, the response size cap and the request log.
+//     in flight, the request timeout of each attempt (from the moment it
+//     is in flight), the response size cap and the request log.
 //   - retry.go: the retry policy (which answers are retried), the backoff
 //     and Retry-After, what is reported when the retries run out, and the
 //     refusal of redirects to another host.
@@ -123,7 +124,11 @@ type Config struct {
 	// host.
 	BaseURL string
 
-	MaxRetries     int // retries of one request; 0 disables retries
+	MaxRetries int // retries of one request; 0 disables retries
+	// RequestTimeout bounds one attempt of a request, from the moment it
+	// holds its place among the requests in flight (MaxParallel) until its
+	// body has arrived. The wait for that place is bounded by the caller's
+	// context only.
 	RequestTimeout time.Duration
 	RetryWaitMin   time.Duration
 	RetryWaitMax   time.Duration
@@ -212,10 +217,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.limit.onChange = c.logLimit
 	httpClient := &http.Client{
-		Timeout: cfg.RequestTimeout,
+		// No Client.Timeout: its clock would start before the transport
+		// waits for a place in flight. The transport bounds each attempt.
 		Transport: &transport{
 			base:     cfg.Transport,
 			limit:    c.limit,
+			timeout:  cfg.RequestTimeout,
 			maxBytes: cfg.MaxResponseBytes,
 			log:      cfg.Logger,
 		},

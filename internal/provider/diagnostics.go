@@ -178,6 +178,7 @@ func hintFor(f readFailure, err error) string {
 	var unexpected *kaleyra.UnexpectedResponseError
 	var redirect *kaleyra.RedirectError
 	var tooLarge *kaleyra.ResponseTooLargeError
+	var timeout *kaleyra.RequestTimeoutError
 	var netErr net.Error
 	switch {
 	case errors.As(err, &loop):
@@ -195,6 +196,10 @@ func hintFor(f readFailure, err error) string {
 			"connection cut mid-answer. Check `base_url` (or " + EnvBaseURL + ") and HTTPS_PROXY/NO_PROXY, then try again."
 	case errors.Is(err, context.Canceled):
 		return "The read was cancelled before it finished."
+	case errors.As(err, &timeout):
+		return fmt.Sprintf("A request took longer than `request_timeout` (%s) once sent, and its retries ran out. "+
+			"The time a request waits for its turn (`max_parallel_requests`) does not count. Raise `request_timeout` "+
+			"or `max_retries` in the provider block, or lower `page_size`.", timeout.Limit)
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return "A request took longer than `request_timeout` (and its retries ran out). Raise " +
 			"`request_timeout` or `max_retries` in the provider block, or lower `page_size`."

@@ -230,10 +230,8 @@ func TestFault_slowServerPastRequestTimeout(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: faultWhatsappConfig(sb.URL(), map[string]string{"request_timeout": `"200ms"`, "max_retries": "1"}, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
-				// net/http says "Client.Timeout exceeded" or "context
-				// deadline exceeded", depending on when the timer fires.
-				"Attempts: 2",
-				"took longer than `request_timeout`", "Raise `request_timeout`"),
+				"Cause: no complete answer within the request timeout (200ms)", "Attempts: 2",
+				"took longer than `request_timeout` (200ms) once sent", "Raise `request_timeout`"),
 		}},
 	})
 	if got := len(sb.Requests()); got != 2 {
