@@ -17,6 +17,10 @@
 //   - errors.go: the error types a caller can inspect and the Kaleyra codes
 //     they carry.
 //   - paging.go: the WhatsApp API's cursor pager, and ListStats.
+//   - contacts_paging.go: the read engine of whole contacts lists: the
+//     whole blocklist or its batches of numbers, paged by offset with one
+//     bounded pool of workers per read, decided as a sequential read would
+//     be, and the refusal of a page that repeats an earlier one.
 //   - whatsapp.go, contacts.go: the calls of the two APIs, one page at a
 //     time and whole lists.
 package kaleyra

@@ -18,12 +18,17 @@ import (
 )
 
 // offsetServer answers contacts pages by offset: rows(offset) rows after
-// delay(offset), or fail(offset) when it returns an envelope code. It counts
-// the offsets asked and the requests in flight.
+// delay(offset), or fail(offset) when it returns an envelope code. Row i of
+// a page is the synthetic number first(offset)+i, first(offset) = offset
+// unless set (a list that changes, or a gateway that ignores offset). It
+// counts the offsets asked and the requests in flight, and calls
+// onRequest, if set, as each request arrives.
 type offsetServer struct {
-	rows  func(offset int) int
-	delay func(offset int) time.Duration
-	fail  func(offset int) string
+	rows      func(offset int) int
+	delay     func(offset int) time.Duration
+	fail      func(offset int) string
+	first     func(offset int) int
+	onRequest func(r *http.Request)
 
 	mu       sync.Mutex
 	asked    map[int]int
@@ -35,6 +40,9 @@ func (s *offsetServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	if s.onRequest != nil {
+		s.onRequest(r)
 	}
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	s.mu.Lock()
@@ -58,9 +66,13 @@ func (s *offsetServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	first := offset
+	if s.first != nil {
+		first = s.first(offset)
+	}
 	var rows []string
 	for i := range s.rows(offset) {
-		rows = append(rows, fmt.Sprintf(`{"mobile":"+9170%08d","channel_type":"1"}`, offset+i))
+		rows = append(rows, fmt.Sprintf(`{"mobile":"+9170%08d","channel_type":"1"}`, first+i))
 	}
 	fmt.Fprintf(w, `{"code":"CNT196","message":"ok","data":[%s],"error":{}}`, strings.Join(rows, ","))
 }
