@@ -44,7 +44,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	attemptCtx, cancel := context.WithTimeoutCause(ctx, t.timeout, errAttemptTimedOut)
 	defer cancel()
 	timedOut := func(err error) error {
-		if context.Cause(attemptCtx) == errAttemptTimedOut { //nolint:errorlint // the sentinel itself, never wrapped
+		if errors.Is(context.Cause(attemptCtx), errAttemptTimedOut) {
 			return &RequestTimeoutError{Limit: t.timeout, Err: err}
 		}
 		return err
