@@ -88,9 +88,10 @@ func (s *offsetServer) askedOnce(t *testing.T, offsets ...int) {
 	}
 }
 
-// listOf answers a list of n rows paged by limit.
-func listOf(n, limit int) func(int) int {
-	return func(offset int) int { return max(0, min(limit, n-offset)) }
+// listOf answers a list of n rows in pages of 100, the page size the
+// tests ask for.
+func listOf(n int) func(int) int {
+	return func(offset int) int { return max(0, min(100, n-offset)) }
 }
 
 func readWhole(t *testing.T, srv *offsetServer, parallel int) ([]kaleyra.BlocklistedContact, kaleyra.ListStats, error) {
@@ -109,7 +110,7 @@ func TestContactsParallelPaging_failuresPastTheEndDoNotCount(t *testing.T) {
 	// answers late; the pages read ahead past it fail at once. A sequential
 	// read never asks for them, so neither their rows nor their errors count.
 	srv := &offsetServer{
-		rows: listOf(250, 100),
+		rows: listOf(250),
 		delay: func(offset int) time.Duration {
 			if offset == 200 {
 				return 150 * time.Millisecond
@@ -140,7 +141,7 @@ func TestContactsParallelPaging_failingPageFailsTheReadNoPartialList(t *testing.
 	// The page at 300 fails; pages after it are slow and must be cancelled,
 	// not waited for.
 	srv := &offsetServer{
-		rows: listOf(10_000, 100),
+		rows: listOf(10_000),
 		delay: func(offset int) time.Duration {
 			if offset > 300 {
 				return 20 * time.Second
