@@ -40,7 +40,7 @@ type contactsRead struct {
 	cancel   context.CancelFunc
 	channel  string
 	pageSize int
-	batches  [][]string // nil: the whole blocklist
+	batches  [][]string // a nil batch is the whole blocklist
 
 	mu         sync.Mutex
 	wg         sync.WaitGroup
