@@ -7,7 +7,8 @@
 //   - client.go: Config and New, the pods' host tables, and getRows, the
 //     one request helper every call goes through.
 //   - transport.go: the transport under the retries: the bound on requests
-//     in flight, the response size cap and the request log.
+//     in flight, the request timeout of each attempt (from the moment it
+//     is in flight), the response size cap and the request log.
 //   - retry.go: the retry policy (which answers are retried), the backoff
 //     and Retry-After, what is reported when the retries run out, and the
 //     refusal of redirects to another host.
@@ -19,6 +20,10 @@
 //     digits (phone numbers) out of every piece of server text an error or
 //     a log line keeps.
 //   - paging.go: the WhatsApp API's cursor pager, and ListStats.
+//   - contacts_paging.go: the read engine of whole contacts lists: the
+//     whole blocklist or its batches of numbers, paged by offset with one
+//     bounded pool of workers per read, decided as a sequential read would
+//     be, and the refusal of a page that repeats an earlier one.
 //   - whatsapp.go, contacts.go: the calls of the two APIs, one page at a
 //     time and whole lists.
 package kaleyra
@@ -126,7 +131,11 @@ type Config struct {
 	// host.
 	BaseURL string
 
-	MaxRetries     int // retries of one request; 0 disables retries
+	MaxRetries int // retries of one request; 0 disables retries
+	// RequestTimeout bounds one attempt of a request, from the moment it
+	// holds its place among the requests in flight (MaxParallel) until its
+	// body has arrived. The wait for that place is bounded by the caller's
+	// context only.
 	RequestTimeout time.Duration
 	RetryWaitMin   time.Duration
 	RetryWaitMax   time.Duration
@@ -219,10 +228,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.limit.onChange = c.logLimit
 	httpClient := &http.Client{
-		Timeout: cfg.RequestTimeout,
+		// No Client.Timeout: its clock would start before the transport
+		// waits for a place in flight. The transport bounds each attempt.
 		Transport: &transport{
 			base:     cfg.Transport,
 			limit:    c.limit,
+			timeout:  cfg.RequestTimeout,
 			maxBytes: cfg.MaxResponseBytes,
 			log:      cfg.Logger,
 			redact:   c.redact,

@@ -1,6 +1,7 @@
 package kaleyra
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -188,6 +189,31 @@ func (e *RequestError) Error() string {
 }
 
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// RequestTimeoutError is an attempt that had no complete answer within the
+// client's request timeout (Config.RequestTimeout), counted from the moment
+// it held its place among the requests in flight: the wait for that place
+// does not count. It is a timeout as net.Error says, and is retried like a
+// network error.
+type RequestTimeoutError struct {
+	Limit time.Duration
+	// Err is what the transport saw when the deadline passed.
+	Err error
+}
+
+func (e *RequestTimeoutError) Error() string {
+	return fmt.Sprintf("no complete answer within the request timeout (%s)", e.Limit)
+}
+
+// Unwrap makes the error a context.DeadlineExceeded, as net/http's own
+// timeouts are.
+func (e *RequestTimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
+
+// Timeout reports true: see net.Error.
+func (e *RequestTimeoutError) Timeout() bool { return true }
+
+// Temporary reports true: see net.Error.
+func (e *RequestTimeoutError) Temporary() bool { return true }
 
 // plural is "1 number", "2 numbers": n and the noun, in the right number.
 func plural(n int, noun string) string {

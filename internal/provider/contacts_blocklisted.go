@@ -71,11 +71,14 @@ var contactsBlocklistedAbout = "Each list pages with `limit` and `offset`: the o
 	"shorter than `page_size` is the last. Offsets are independent requests, so after a full first page " +
 	"the following pages are read in parallel, up to the provider's `max_parallel_requests` in flight, " +
 	"ahead of the first short page (at most that many requests go past the end, and their answers are " +
-	"ignored); the result is exactly what reading one page after another gives. The API takes at most " +
-	fmt.Sprint(kaleyra.MaxMobilesPerRequest) + " numbers per request, so `mobiles` is de-duplicated and split into batches of at most that many, " +
-	"each paged to its end and read in parallel (up to the provider's `max_parallel_requests`). The rows " +
-	"are merged, de-duplicated by (`mobile`, `channel_type`) and sorted. If any request fails, the read " +
-	"fails: no partial list is ever returned.\n\n" +
+	"ignored); the result is exactly what reading one page after another gives. A full page with " +
+	"exactly the rows of an earlier full page (an API, or a proxy or gateway, that drops `offset`) fails " +
+	"the read after a few requests instead of reading the first page forever. The API takes at most " +
+	fmt.Sprint(kaleyra.MaxMobilesPerRequest) + " numbers per request, so `mobiles` is de-duplicated and split " +
+	"into batches of at most that many, each paged to its end and read in parallel (up to the provider's " +
+	"`max_parallel_requests`, pages and batches together). The rows are merged, de-duplicated by " +
+	"(`mobile`, `channel_type`) and sorted. If any request fails, the read fails, and no further batch is " +
+	"started: no partial list is ever returned.\n\n" +
 	sharedReadsDoc +
 	"The request goes to the pod's Contacts host (for the `SG` pod, `api.kaleyra.io`, unlike the " +
 	"WhatsApp API), or to the provider's `base_url`."

@@ -70,6 +70,7 @@ func readErrorDetail(f readFailure, err error) string {
 	var apiErr *kaleyra.APIError
 	var unexpected *kaleyra.UnexpectedResponseError
 	var reqErr *kaleyra.RequestError
+	var repeated *kaleyra.RepeatedPageError
 	var shown error // the error the lines below render
 	switch {
 	case errors.As(err, &apiErr):
@@ -78,6 +79,8 @@ func readErrorDetail(f readFailure, err error) string {
 		shown = unexpected
 	case errors.As(err, &reqErr):
 		shown = reqErr
+	case errors.As(err, &repeated):
+		shown = repeated
 	}
 
 	// What the client wrapped around the error (such as the lookup batch)
@@ -103,6 +106,8 @@ func readErrorDetail(f readFailure, err error) string {
 		fmt.Fprintf(&b, "Request: %s %s (query not shown)\n", reqErr.Method, reqErr.URL)
 		fmt.Fprintf(&b, "Cause: %s\n", withoutPackage(reqErr.Err.Error()))
 		writeAttempts(&b, reqErr.Attempts, false)
+	case repeated != nil:
+		fmt.Fprintf(&b, "Cause: %s\n", repeated)
 	default:
 		rest = withoutPackage(err.Error())
 	}
@@ -198,15 +203,22 @@ func hintFor(f readFailure, err error) string {
 		return apiHint(f, apiErr)
 	}
 	var loop *kaleyra.CursorLoopError
+	var repeated *kaleyra.RepeatedPageError
 	var unexpected *kaleyra.UnexpectedResponseError
 	var redirect *kaleyra.RedirectError
 	var tooLarge *kaleyra.ResponseTooLargeError
+	var timeout *kaleyra.RequestTimeoutError
 	var netErr net.Error
 	switch {
 	case errors.As(err, &loop):
 		return "The API handed out a paging cursor it had already returned, so following it would " +
 			"loop or silently shorten the list. The provider stopped instead. Run again; if it persists, " +
 			"report it to Kaleyra support with the cursor shown above."
+	case errors.As(err, &repeated):
+		return "The API answered a later page with exactly the rows of an earlier one: it, or more likely a " +
+			"proxy or gateway in front of it, is dropping the `offset` query parameter, so reading on would never " +
+			"end. The provider stopped instead. Check `base_url` (or " + EnvBaseURL + ") and HTTPS_PROXY/NO_PROXY: " +
+			"whatever sits between the provider and Kaleyra must pass `offset` on."
 	case errors.As(err, &redirect):
 		return "The API answered with a redirect to another host. The provider refuses it so that the API " +
 			"key never leaves the configured host. Check `base_url` (or " + EnvBaseURL + ") and any proxy in between."
@@ -218,6 +230,10 @@ func hintFor(f readFailure, err error) string {
 			"connection cut mid-answer. Check `base_url` (or " + EnvBaseURL + ") and HTTPS_PROXY/NO_PROXY, then try again."
 	case errors.Is(err, context.Canceled):
 		return "The read was cancelled before it finished."
+	case errors.As(err, &timeout):
+		return fmt.Sprintf("A request took longer than `request_timeout` (%s) once sent, and its retries ran out. "+
+			"The time a request waits for its turn (`max_parallel_requests`) does not count. Raise `request_timeout` "+
+			"or `max_retries` in the provider block, or lower `page_size`.", timeout.Limit)
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return "A request took longer than `request_timeout` (and its retries ran out). Raise " +
 			"`request_timeout` or `max_retries` in the provider block, or lower `page_size`."

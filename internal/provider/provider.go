@@ -191,8 +191,10 @@ func (p *kaleyraProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("The time limit of one HTTP request, as a Go duration such as `30s` "+
-					"or `2m`; a request over it is retried like a network error. Defaults to `%s`.", kaleyra.DefaultRequestTimeout),
+				MarkdownDescription: fmt.Sprintf("The time limit of one HTTP attempt, from the moment it holds a request "+
+					"slot (see `max_parallel_requests`) until its answer has arrived, as a Go duration such as `30s` or `2m`; "+
+					"an attempt over it is retried like a network error. The wait for a slot does not count: only the read's "+
+					"`timeouts.read` bounds it. Defaults to `%s`.", kaleyra.DefaultRequestTimeout),
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},

@@ -20,8 +20,13 @@ import (
 //
 // What happens, in order: Delay; then RedirectTo, or RawBody, or Accepted, or
 // BlocklistChanged, or an error envelope (Status and/or Code), or else the
-// real answer (with CursorLoop); then RetryAfter, PadTo, and Truncate or Reset
-// apply to whatever answer was built.
+// real answer (with CursorLoop, or DropOffset); then RetryAfter, PadTo, and
+// Truncate or Reset apply to whatever answer was built.
+//
+// DropOffset plays a proxy or gateway that drops the contacts API's offset
+// parameter: the real answer is built as if the request had none, so every
+// page is the first. A client that pages by offset and never checks what
+// comes back reads the first page forever.
 //
 // EchoRequest makes the answer quote the request, as an API that names the
 // value it rejects or a gateway's error page that shows the request do: in
@@ -63,6 +68,7 @@ type Fault struct {
 	Delay            Duration          `json:"delay,omitempty"`             // wait before answering (request cancellation honoured)
 	RedirectTo       string            `json:"redirect_to,omitempty"`       // 302 Found (or Status if 3xx), Location: RedirectTo + original path and query
 	CursorLoop       bool              `json:"cursor_loop,omitempty"`       // WhatsApp: paging.cursors.after (and next) is the request's own after cursor (on a first page: its before cursor)
+	DropOffset       bool              `json:"drop_offset,omitempty"`       // contacts: answered as if the request had no offset (a gateway dropping it): always the first page
 	BlocklistChanged bool              `json:"blocklist_changed,omitempty"` // WhatsApp: Meta's 139102 passed through (see CodeBlocklistChanged)
 	AddBlocked       []string          `json:"add_blocked,omitempty"`       // with BlocklistChanged: append these wa_ids to the number first
 	EchoRequest      bool              `json:"echo_request,omitempty"`      // fill the placeholders in Message, Fields and RawBody from the request (see above)
@@ -144,6 +150,9 @@ func (f Fault) Validate() error {
 	if (f.CursorLoop || f.BlocklistChanged) && f.API == "contacts" {
 		bad("cursor_loop and blocklist_changed apply to whatsapp requests only")
 	}
+	if f.DropOffset && f.API == "whatsapp" {
+		bad("drop_offset applies to contacts requests only")
+	}
 	if len(f.AddBlocked) > 0 && !f.BlocklistChanged {
 		bad("add_blocked needs blocklist_changed")
 	}
@@ -157,16 +166,16 @@ func (f Fault) Validate() error {
 		bad("content_type needs raw_body")
 	}
 	actions := 0
-	for _, set := range []bool{f.RedirectTo != "", f.RawBody != "", f.Accepted, f.BlocklistChanged, f.CursorLoop} {
+	for _, set := range []bool{f.RedirectTo != "", f.RawBody != "", f.Accepted, f.BlocklistChanged, f.CursorLoop, f.DropOffset} {
 		if set {
 			actions++
 		}
 	}
 	if actions > 1 {
-		bad("redirect_to, raw_body, accepted, blocklist_changed and cursor_loop exclude each other")
+		bad("redirect_to, raw_body, accepted, blocklist_changed, cursor_loop and drop_offset exclude each other")
 	}
-	if (f.Accepted || f.CursorLoop) && (f.Status != 0 || f.Code != "") {
-		bad("accepted and cursor_loop take no status or code")
+	if (f.Accepted || f.CursorLoop || f.DropOffset) && (f.Status != 0 || f.Code != "") {
+		bad("accepted, cursor_loop and drop_offset take no status or code")
 	}
 	if f.EchoRequest {
 		switch {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -424,6 +425,45 @@ func TestFaultCursorLoop(t *testing.T) {
 	}
 }
 
+func TestFaultDropOffset(t *testing.T) {
+	// A gateway that drops offset: every page is the first, with or without
+	// a channel or mobile filter; the request log keeps the offset sent.
+	s := newServer(t, sandbox.Options{})
+	page := func(q url.Values) []string { return decodeContacts(t, get(t, s, contactsPath(q), key)).rows() }
+	queries := []url.Values{
+		{"limit": {"7"}},
+		{"limit": {"7"}, "channel": {"sms"}},
+		{"limit": {"1"}, "mobile": {"+919812345678"}},
+	}
+	for _, q0 := range queries {
+		first := page(q0)
+		q := url.Values{}
+		for k, v := range q0 {
+			q[k] = v
+		}
+		q.Set("offset", strconv.Itoa(len(first)))
+		second := page(q)
+		if slices.Equal(first, second) {
+			t.Fatalf("%v: the second page is the first without the fault", q)
+		}
+		s.AddFault(sandbox.Fault{API: "contacts", DropOffset: true, Times: 2})
+		if got := page(q); !slices.Equal(got, first) {
+			t.Errorf("%v with drop_offset: %v, want the first page %v", q, got, first)
+		}
+		if got := page(q); !slices.Equal(got, first) {
+			t.Errorf("%v with drop_offset, again: %v, want the first page %v", q, got, first)
+		}
+		if got := page(q); !slices.Equal(got, second) {
+			t.Errorf("%v after the fault: %v, want the real page %v", q, got, second)
+		}
+		reqs := s.Requests()
+		if last := reqs[len(reqs)-2]; last.Query.Get("offset") != q.Get("offset") || last.Status != http.StatusOK {
+			t.Errorf("logged offset %q status %d, want the offset sent, %s, and 200", last.Query.Get("offset"), last.Status, q.Get("offset"))
+		}
+		s.ClearFaults()
+	}
+}
+
 func TestFaultBlocklistChanged(t *testing.T) {
 	s := newServer(t, sandbox.Options{})
 	s.AddFault(sandbox.Fault{API: "whatsapp", Skip: 1, BlocklistChanged: true, AddBlocked: []string{"15550000001", "15550000002"}})
@@ -467,6 +507,9 @@ func TestFaultValidate(t *testing.T) {
 		{EchoRequest: true, Accepted: true, RawBody: "{query}"},
 		{EchoRequest: true, RedirectTo: "http://127.0.0.1:1", Message: "{query}"},
 		{EchoRequest: true, API: "whatsapp", BlocklistChanged: true, Message: "{mobile}"},
+		{API: "whatsapp", DropOffset: true},
+		{DropOffset: true, Status: 500},
+		{DropOffset: true, RawBody: "x"},
 	}
 	for _, f := range bad {
 		if err := f.Validate(); err == nil {
@@ -484,6 +527,8 @@ func TestFaultValidate(t *testing.T) {
 		{EchoRequest: true, RawBody: "api-key: {api_key}"},
 		{EchoRequest: true, Code: "WA400", Fields: map[string]string{"{mobile}": "invalid"}},
 		{EchoRequest: true, Status: 400, Message: "Invalid mobile {mobile}", Truncate: true},
+		{API: "contacts", DropOffset: true, Times: -1, Delay: sandbox.Duration(time.Millisecond)},
+		{DropOffset: true},
 	}
 	for _, f := range good {
 		if err := f.Validate(); err != nil {
