@@ -338,6 +338,90 @@ func TestExamplesPolicyCheck(t *testing.T) {
 			demoEverywhere:  {"blocklisted on sms, voice, whatsapp", "blocked " + demoSupportLine + " on WhatsApp"},
 		})
 	})
+
+	t.Run("numbers not in E.164 fail once, at the caller's input", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		// A configuration that calls the policy check as a module, as
+		// users do: the error must point at their input, not inside the
+		// module, and come once, not once per channel's lookup.
+		ex.dir = filepath.Join(filepath.Dir(filepath.Dir(ex.dir)), "caller")
+		const caller = `terraform {
+  required_providers {
+    kaleyra = {
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
+    }
+  }
+}
+
+module "policy" {
+  source = "../use-cases/policy-check"
+
+  critical_numbers         = ["+919876500001", "098765 00001", "12345", "098765 00001"]
+  whatsapp_business_number = "+919876543210"
+}
+`
+		if err := os.MkdirAll(ex.dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ex.dir, "main.tf"), []byte(caller), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ex.terraform("get")
+		stdout, stderr, code := ex.run("plan", "-json")
+		if code != 1 {
+			t.Fatalf("terraform plan: exit %d, want 1 (failed)\n%s\n%s", code, stdout, stderr)
+		}
+		var errs []rangedDiagnostic
+		for _, d := range rangedDiagnostics(t, stdout) {
+			if d.Severity == "error" {
+				errs = append(errs, d)
+			}
+		}
+		if len(errs) != 1 {
+			t.Fatalf("%d errors, want 1 (the variable's validation):\n%+v", len(errs), errs)
+		}
+		d := errs[0]
+		const names = `Not in E.164: "098765 00001", "12345".`
+		if d.Summary != "Invalid value for variable" || !strings.Contains(d.Detail, names) ||
+			!strings.Contains(d.Detail, `provider::kaleyra::e164(number, "IN")`) {
+			t.Errorf("the error: %s: %s\nwant the validation's, naming each value once (%s) and pointing at e164", d.Summary, d.Detail, names)
+		}
+		if d.Range == nil || d.Range.Filename != "main.tf" || d.Range.Start.Line != 13 {
+			t.Errorf("the error points at %+v, want the caller's critical_numbers (main.tf line 13)", d.Range)
+		}
+	})
+}
+
+// rangedDiagnostic is a diagnostic of Terraform's JSON stream with the
+// source range it points at.
+type rangedDiagnostic struct {
+	tfDiagnostic
+	Range *struct {
+		Filename string `json:"filename"`
+		Start    struct {
+			Line int `json:"line"`
+		} `json:"start"`
+	} `json:"range"`
+}
+
+// rangedDiagnostics collects the diagnostics of a -json plan or apply, with
+// their ranges, other than the dev_overrides warning.
+func rangedDiagnostics(t *testing.T, stream string) []rangedDiagnostic {
+	t.Helper()
+	var diags []rangedDiagnostic
+	for _, line := range strings.Split(stream, "\n") {
+		var msg struct {
+			Type       string            `json:"type"`
+			Diagnostic *rangedDiagnostic `json:"diagnostic"`
+		}
+		if json.Unmarshal([]byte(line), &msg) == nil && msg.Type == "diagnostic" && msg.Diagnostic != nil &&
+			msg.Diagnostic.Summary != devOverridesWarning {
+			diags = append(diags, *msg.Diagnostic)
+		}
+	}
+	return diags
 }
 
 func TestExamplesDriftReport(t *testing.T) {
