@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +93,13 @@ func (v cliVersion) withoutTestCommand() string {
 	return v.without("`terraform test` files", 6, 6)
 }
 
+// withoutEphemeralResources says why this CLI has no ephemeral resources
+// (nor ephemeral variables and outputs), or "" when it has them: Terraform
+// has them from 1.10, OpenTofu from 1.11.
+func (v cliVersion) withoutEphemeralResources() string {
+	return v.without("ephemeral resources", 10, 11)
+}
+
 // exampleCLI is the version of the CLI the examples run with, read once.
 var exampleCLI struct {
 	once    sync.Once
@@ -147,6 +157,78 @@ func usesProviderFunctions(t *testing.T, example string) bool {
 		}
 	}
 	return false
+}
+
+// ephemeralBlock is an ephemeral block, or an ephemeral variable or output,
+// in a .tf file.
+var ephemeralBlock = regexp.MustCompile(`(?m)^\s*(ephemeral\s+"|ephemeral\s*=\s*true\b)`)
+
+// localModuleSource is the source of a module call to a directory.
+var localModuleSource = regexp.MustCompile(`(?m)^\s*source\s*=\s*"(\.\.?/[^"]*)"`)
+
+// exampleSkipReason says why the CLI the examples run with cannot run the
+// example in dir (relative to examples/), or "" when it can: from its .tf
+// files and those of the local modules it calls, it needs provider-defined
+// functions or ephemeral resources, which the CLI is too old for. Examples
+// added later are judged the same way.
+func exampleSkipReason(t *testing.T, dir string) string {
+	t.Helper()
+	cli := exampleCLIVersion(t)
+	root := examplesRoot(t)
+	for _, d := range exampleModuleDirs(t, dir) {
+		files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(d), "*.tf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), "provider::") {
+				if why := cli.withoutProviderFunctions(); why != "" {
+					return why
+				}
+			}
+			if ephemeralBlock.Match(data) {
+				if why := cli.withoutEphemeralResources(); why != "" {
+					return why
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// exampleModuleDirs is dir (relative to examples/) and every directory its
+// module calls reach through local sources ("../use-cases/policy-check"),
+// relative to examples/.
+func exampleModuleDirs(t *testing.T, dir string) []string {
+	t.Helper()
+	root := examplesRoot(t)
+	seen := []string{dir}
+	for i := 0; i < len(seen); i++ {
+		files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(seen[i]), "*.tf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range localModuleSource.FindAllStringSubmatch(string(data), -1) {
+				dep := path.Clean(path.Join(seen[i], m[1]))
+				if strings.HasPrefix(dep, "../") || dep == ".." {
+					t.Fatalf("examples/%s calls a module outside examples/: %s", seen[i], m[1])
+				}
+				if !slices.Contains(seen, dep) {
+					seen = append(seen, dep)
+				}
+			}
+		}
+	}
+	return seen
 }
 
 func TestCLIVersion(t *testing.T) {
@@ -212,6 +294,19 @@ func TestCLIVersionTestFeatures(t *testing.T) {
 		}
 		if why := tc.v.withoutTestCommand(); (why == "") != tc.testFiles {
 			t.Errorf("%s %s: test files %q", tc.v.name, tc.v.version, why)
+		}
+	}
+	for _, tc := range []struct {
+		v         cliVersion
+		ephemeral bool
+	}{
+		{cliVersion{"Terraform", "1.8.5", 1, 8}, false},
+		{cliVersion{"Terraform", "1.10.0", 1, 10}, true},
+		{cliVersion{"OpenTofu", "1.10.10", 1, 10}, false},
+		{cliVersion{"OpenTofu", "1.11.0", 1, 11}, true},
+	} {
+		if why := tc.v.withoutEphemeralResources(); (why == "") != tc.ephemeral {
+			t.Errorf("%s %s: ephemeral resources %q", tc.v.name, tc.v.version, why)
 		}
 	}
 	if why := (cliVersion{"OpenTofu", "1.7.3", 1, 7}).withoutTestMocks(); why != "OpenTofu 1.7.3 has no `terraform test` mocks (mock_provider) (Terraform has them from 1.7, OpenTofu from 1.8)" {
