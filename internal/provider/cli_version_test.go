@@ -16,6 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // cliVersion is the Terraform or OpenTofu CLI that the example tests run.
@@ -143,25 +146,69 @@ func skipWithoutTestMocks(t *testing.T) {
 // provider-defined function.
 func usesProviderFunctions(t *testing.T, example string) bool {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(examplesRoot(t), filepath.FromSlash(example), "*.tf"))
+	return readExampleFeatures(t, example).functions
+}
+
+// readExampleFeatures is readConfigFeatures of an example, relative to
+// examples/.
+func readExampleFeatures(t *testing.T, example string) exampleFeatures {
+	t.Helper()
+	return readConfigFeatures(t, filepath.Join(examplesRoot(t), filepath.FromSlash(example)))
+}
+
+// exampleFeatures are the CLI features an example's .tf files use.
+type exampleFeatures struct {
+	functions bool // calls a provider-defined function
+	ephemeral bool // has an ephemeral block, or an ephemeral variable or output
+}
+
+// readConfigFeatures parses the .tf files of dir as HCL, so that a
+// function's name in a string or a comment (an error message that suggests
+// provider::kaleyra::e164) is not a call.
+func readConfigFeatures(t *testing.T, dir string) exampleFeatures {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	var f exampleFeatures
+	for _, name := range files {
+		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(data), "provider::") {
-			return true
+		file, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("parsing %s: %v", name, diags)
+		}
+		body, ok := file.Body.(*hclsyntax.Body)
+		if !ok {
+			t.Fatalf("parsing %s: not native HCL syntax", name)
+		}
+		diags = hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+			switch n := node.(type) {
+			case *hclsyntax.FunctionCallExpr:
+				if strings.HasPrefix(n.Name, "provider::") {
+					f.functions = true
+				}
+			case *hclsyntax.Block:
+				if n.Type == "ephemeral" {
+					f.ephemeral = true
+				}
+				if attr, ok := n.Body.Attributes["ephemeral"]; ok && (n.Type == "variable" || n.Type == "output") {
+					if v, d := attr.Expr.Value(nil); !d.HasErrors() && v.True() {
+						f.ephemeral = true
+					}
+				}
+			}
+			return nil
+		})
+		if diags.HasErrors() {
+			t.Fatalf("walking %s: %v", name, diags)
 		}
 	}
-	return false
+	return f
 }
-
-// ephemeralBlock is an ephemeral block, or an ephemeral variable or output,
-// in a .tf file.
-var ephemeralBlock = regexp.MustCompile(`(?m)^\s*(ephemeral\s+"|ephemeral\s*=\s*true\b)`)
 
 // localModuleSource is the source of a module call to a directory.
 var localModuleSource = regexp.MustCompile(`(?m)^\s*source\s*=\s*"(\.\.?/[^"]*)"`)
@@ -174,26 +221,15 @@ var localModuleSource = regexp.MustCompile(`(?m)^\s*source\s*=\s*"(\.\.?/[^"]*)"
 func exampleSkipReason(t *testing.T, dir string) string {
 	t.Helper()
 	cli := exampleCLIVersion(t)
-	root := examplesRoot(t)
 	for _, d := range exampleModuleDirs(t, dir) {
-		files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(d), "*.tf"))
-		if err != nil {
-			t.Fatal(err)
+		if usesProviderFunctions(t, d) {
+			if why := cli.withoutProviderFunctions(); why != "" {
+				return why
+			}
 		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(string(data), "provider::") {
-				if why := cli.withoutProviderFunctions(); why != "" {
-					return why
-				}
-			}
-			if ephemeralBlock.Match(data) {
-				if why := cli.withoutEphemeralResources(); why != "" {
-					return why
-				}
+		if readExampleFeatures(t, d).ephemeral {
+			if why := cli.withoutEphemeralResources(); why != "" {
+				return why
 			}
 		}
 	}
@@ -311,5 +347,30 @@ func TestCLIVersionTestFeatures(t *testing.T) {
 	}
 	if why := (cliVersion{"OpenTofu", "1.7.3", 1, 7}).withoutTestMocks(); why != "OpenTofu 1.7.3 has no `terraform test` mocks (mock_provider) (Terraform has them from 1.7, OpenTofu from 1.8)" {
 		t.Errorf("the reason: %q", why)
+	}
+}
+
+func TestExampleFeatures(t *testing.T) {
+	cases := []struct {
+		config    string
+		functions bool
+		ephemeral bool
+	}{
+		{`output "a" { value = provider::kaleyra::e164("098765 43210", "IN") }`, true, false},
+		{`output "a" { value = upper(provider::kaleyra::e164(var.n, "IN")) }`, true, false},
+		{"# provider::kaleyra::e164(n, \"IN\")\nvariable \"n\" {\n  validation {\n    condition     = true\n    error_message = \"Use provider::kaleyra::e164(n, \\\"IN\\\").\"\n  }\n}\n", false, false},
+		{`ephemeral "kaleyra_contacts_blocklisted" "a" {}`, false, true},
+		{"variable \"a\" {\n  ephemeral = true\n}\n", false, true},
+		{"output \"a\" {\n  value     = 1\n  ephemeral = false\n}\n", false, false},
+		{"data \"kaleyra_contacts_blocklisted\" \"a\" {\n  # ephemeral \"x\" {}\n}\n", false, false},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tc.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if f := readConfigFeatures(t, dir); f.functions != tc.functions || f.ephemeral != tc.ephemeral {
+			t.Errorf("%s: functions %v, ephemeral %v; want %v, %v", tc.config, f.functions, f.ephemeral, tc.functions, tc.ephemeral)
+		}
 	}
 }

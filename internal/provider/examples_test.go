@@ -76,8 +76,8 @@ func TestExamplesValidate(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
-			if usesProviderFunctions(t, dir) {
-				skipWithoutProviderFunctions(t)
+			if why := exampleSkipReason(t, dir); why != "" {
+				t.Skip(why)
 			}
 			ex := newExampleRun(t, dir, nil)
 			ex.terraform("get") // installs local modules; offline
@@ -668,9 +668,11 @@ func TestExamplesNormaliseNumbers(t *testing.T) {
 }
 
 // TestExamplesModuleTests runs the `terraform test` files beside the
-// examples (examples/use-cases/policy-check/*.tftest.hcl) as a user runs
-// them: `terraform init`, then `terraform test`, offline, with the provider
-// mocked (mock_provider), so no sandbox and no credentials.
+// examples (examples/use-cases/policy-check/*.tftest.hcl) as a user of a
+// local build runs them: `terraform test` under dev_overrides, without
+// `terraform init` (which fails there), offline, with the provider mocked
+// (mock_provider), so no sandbox and no credentials. TestExamplesDocCommands
+// runs the testing guide's commands, with and without init, as written.
 func TestExamplesModuleTests(t *testing.T) {
 	modules := exampleTestModules(t)
 	if !slices.Contains(slices.Collect(maps.Keys(modules)), "use-cases/policy-check") {
@@ -681,7 +683,7 @@ func TestExamplesModuleTests(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
 			ex := newExampleRun(t, dir, nil)
-			ex.terraform("init", "-input=false")
+			ex.env = cliEnv(devOverridesCLIConfig(t))
 			stdout, stderr, code := ex.run("test", "-no-color")
 			if code != 0 {
 				t.Fatalf("terraform test: exit %d\n%s\n%s", code, stdout, stderr)
