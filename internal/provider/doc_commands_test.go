@@ -53,6 +53,9 @@ import (
 // cli=terraform compares it under Terraform only (OpenTofu prints some
 // things differently); the run itself is checked under every CLI.
 //
+// test:readme NAME marks the README's install steps, which
+// internal/sandbox/cmd/kaleyra-sandbox's tests run (they clone and build).
+//
 // test:skip REASON exempts a block. In docs/, every shell block that runs
 // terraform and every text block must carry one of the three: a page added
 // later is held to the same rule.
@@ -87,7 +90,7 @@ type docBlock struct {
 }
 
 // docMarker is a test marker comment.
-var docMarker = regexp.MustCompile(`^<!-- test:(run|output|skip)\b\s*(.*?)\s*-->$`)
+var docMarker = regexp.MustCompile(`^<!-- test:(run|output|skip|readme)\b\s*(.*?)\s*-->$`)
 
 // parseDocBlocks returns the fenced code blocks of a Markdown page.
 func parseDocBlocks(page string, data []byte) ([]docBlock, error) {
@@ -213,6 +216,9 @@ func collectDocRuns(t *testing.T) (runs []docRun, unmarked []string) {
 					t.Fatalf("%s:%d: test:output with no test:run above it on the page", b.page, b.line)
 				}
 				last.outputs = append(last.outputs, b)
+			case "readme":
+				// The README's install steps, which the sandbox command's
+				// tests run (internal/sandbox/cmd/kaleyra-sandbox).
 			case "skip":
 				if b.args == "" {
 					t.Errorf("%s:%d: test:skip needs a reason", b.page, b.line)
