@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/testutil"
 )
 
@@ -432,4 +433,25 @@ func writeTarGz(t *testing.T, path string, files map[string]string) {
 		t.Fatal(err)
 	}
 	mustWriteFile(t, path, buf.Bytes())
+}
+
+// TestREADMEAdminEndpoints: the README's table of admin endpoints lists
+// exactly those the sandbox serves (sandbox.AdminEndpoints, which -help and
+// the start-up text print).
+func TestREADMEAdminEndpoints(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z]+ /_sandbox/[^`]*)` \\|").FindAllSubmatch(readme, -1) {
+		listed = append(listed, string(m[1]))
+	}
+	var served []string
+	for _, e := range sandbox.AdminEndpoints {
+		served = append(served, e.Method+" "+e.Path)
+	}
+	if !slices.Equal(listed, served) {
+		t.Errorf("the README lists the admin endpoints\n%q\nthe sandbox serves\n%q", listed, served)
+	}
 }
