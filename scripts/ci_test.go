@@ -109,3 +109,27 @@ func TestCompatibilityTablesNameTheMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestChangelog: CHANGELOG.md, whose sections scripts/release-notes.sh
+// publishes, has at most one Unreleased section, and it is the first; the
+// first release lists no BUG FIXES (there is no released text to fix).
+func TestChangelog(t *testing.T) {
+	headings := regexp.MustCompile(`(?m)^## (\S+) \(([^)]*)\)$`).FindAllSubmatchIndex(readRepoFile(t, "CHANGELOG.md"), -1)
+	data := readRepoFile(t, "CHANGELOG.md")
+	if len(headings) == 0 {
+		t.Fatal("CHANGELOG.md has no '## X.Y.Z (…)' section")
+	}
+	for i, h := range headings {
+		version, when := string(data[h[2]:h[3]]), string(data[h[4]:h[5]])
+		if when == "Unreleased" && i != 0 {
+			t.Errorf("## %s (Unreleased) is not the first section", version)
+		}
+		end := len(data)
+		if i+1 < len(headings) {
+			end = headings[i+1][0]
+		}
+		if i == len(headings)-1 && strings.Contains(string(data[h[1]:end]), "BUG FIXES:") {
+			t.Errorf("## %s, the first release, lists BUG FIXES: there was no earlier release to fix", version)
+		}
+	}
+}
