@@ -682,6 +682,9 @@ func TestExamplesModuleTests(t *testing.T) {
 	for dir, runs := range modules {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
+			if why := exampleSkipReason(t, dir); why != "" {
+				t.Skip(why)
+			}
 			ex := newExampleRun(t, dir, nil)
 			ex.env = cliEnv(devOverridesCLIConfig(t))
 			stdout, stderr, code := ex.run("test", "-no-color")
