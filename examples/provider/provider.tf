@@ -29,7 +29,7 @@ provider "kaleyra" {
 
   # Tuning; these are the defaults.
   max_retries           = 4     # retries of one request after 429, 5xx, WA500, 202 WA202 or a network error
-  request_timeout       = "30s" # per HTTP request
+  request_timeout       = "30s" # one HTTP attempt, from the moment it holds a request slot
   max_parallel_requests = 4     # requests in flight at once, across all data sources
 }
 

@@ -72,6 +72,20 @@ func BenchmarkContactsDataSource(b *testing.B) {
 	}
 }
 
+func BenchmarkContactsEphemeralResource(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { runBench(b, ContactsEphemeral(n, false)) })
+	}
+}
+
+// BenchmarkContactsEphemeralFrameworkServer opens the ephemeral resource
+// through the plain framework server: what the large-state path saves.
+func BenchmarkContactsEphemeralFrameworkServer(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { runBench(b, ContactsEphemeral(n, true)) })
+	}
+}
+
 func BenchmarkContactsLookupClient(b *testing.B) {
 	for _, n := range []int{1_000, 5_000, 10_000} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) { runBench(b, ContactsLookupClient(n, 4)) })
@@ -93,6 +107,8 @@ func TestScenariosReadWhatTheyServe(t *testing.T) {
 		{ContactsWholeClient(1050, 100, 4), 1050, 11, 11 + 3},
 		{ContactsProvider(1000), 1000, 11, 11 + 3},
 		{ContactsIdenticalReads(1000), 1000, 11, 11 + 3},
+		{ContactsEphemeral(1000, false), 1000, 11, 11 + 3},
+		{ContactsEphemeral(1000, true), 1000, 11, 11 + 3},
 		{ContactsRateLimited(3000), 3000, 31 + 16, 31 + 16 + 7},
 	}
 	for _, tc := range cases {

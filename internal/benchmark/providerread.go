@@ -3,6 +3,7 @@ package benchmark
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"golang.org/x/sync/errgroup"
@@ -41,8 +42,41 @@ func ProviderReads(ctx context.Context, baseURL, typeName string, attrs map[stri
 	return g.Wait()
 }
 
+// ProviderOpen configures the provider for the sandbox at baseURL and opens
+// one ephemeral resource with attrs (other attributes null) over protocol
+// 6, as Terraform would, through ProtocolServer or, with framework, the
+// plain framework server (without the large-state path). It returns the
+// encoded result and its type, undecoded.
+func ProviderOpen(ctx context.Context, baseURL, typeName string, attrs map[string]tftypes.Value, framework bool) (*tfprotov6.DynamicValue, tftypes.Type, error) {
+	factory := provider.ProtocolServer(provider.New("bench")())
+	if framework {
+		factory = providerserver.NewProtocol6WithError(provider.New("bench")())
+	}
+	srv, schemas, err := configuredWith(ctx, factory, baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	typ := schemas.EphemeralResourceSchemas[typeName].ValueType()
+	config, err := testutil.DynamicValue(typ, attrs)
+	if err != nil {
+		return nil, nil, err
+	}
+	open, err := srv.OpenEphemeralResource(ctx, &tfprotov6.OpenEphemeralResourceRequest{TypeName: typeName, Config: config})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := testutil.DiagnosticsError(open.Diagnostics); err != nil {
+		return nil, nil, err
+	}
+	return open.Result, typ, nil
+}
+
 func configured(ctx context.Context, baseURL string) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse, error) {
-	srv, err := provider.ProtocolServer(provider.New("bench")())()
+	return configuredWith(ctx, provider.ProtocolServer(provider.New("bench")()), baseURL)
+}
+
+func configuredWith(ctx context.Context, factory func() (tfprotov6.ProviderServer, error), baseURL string) (tfprotov6.ProviderServer, *tfprotov6.GetProviderSchemaResponse, error) {
+	srv, err := factory()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -132,6 +132,26 @@ func ContactsProvider(n int) Scenario {
 	}
 }
 
+// ContactsEphemeral opens the kaleyra_contacts_blocklisted ephemeral
+// resource on an n-row blocklist through the provider server, as Terraform
+// does in each phase; with framework, through the plain framework server,
+// without the large-state path.
+func ContactsEphemeral(n int, framework bool) Scenario {
+	name := "contacts ephemeral resource"
+	if framework {
+		name += " (framework server)"
+	}
+	return Scenario{
+		Name:  name,
+		Seed:  ContactsSeed(n),
+		Floor: pagesFloor(n/kaleyra.ContactsDefaultPageSize + 1),
+		Read: func(ctx context.Context, baseURL string) (int, error) {
+			_, _, err := ProviderOpen(ctx, baseURL, "kaleyra_contacts_blocklisted", nil, framework)
+			return n, err
+		},
+	}
+}
+
 // ContactsIdenticalReads reads the whole n-row blocklist through five data
 // sources of one provider configuration at once, as a configuration that
 // reads the same list in several places does: they share one read. Its

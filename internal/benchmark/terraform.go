@@ -19,14 +19,17 @@ import (
 )
 
 // ApplyResult is one `terraform apply` of a configuration that reads a data
-// source from the sandbox, with the provider running as its own process.
+// source or opens an ephemeral resource from the sandbox, with the provider
+// running as its own process.
 type ApplyResult struct {
 	Scenario string
 	Rows     int
 	Wall     time.Duration // the whole apply
-	// ProviderRead is the provider's time in ReadDataSource (read, convert,
-	// encode), summed over the calls; the rest of Wall is Terraform's own
-	// share (plan and state handling, process start-up).
+	// ProviderRead is the provider's time in ReadDataSource or
+	// OpenEphemeralResource (read, convert, encode), summed over the calls;
+	// the rest of Wall is Terraform's own share (plan and state handling,
+	// process start-up). An ephemeral resource is opened in the plan and
+	// again in the apply: two calls.
 	ProviderRead time.Duration
 	ReadCalls    int
 	// ProviderPeakRSS is the highest VmHWM of any provider process.
@@ -35,6 +38,20 @@ type ApplyResult struct {
 
 // CLIShare is the part of the apply not spent in the provider's reads.
 func (r ApplyResult) CLIShare() time.Duration { return r.Wall - r.ProviderRead }
+
+// PerRead is the provider's time per read call.
+func (r ApplyResult) PerRead() time.Duration {
+	return r.ProviderRead / time.Duration(max(r.ReadCalls, 1))
+}
+
+// ReadKind is how an Apply reads: a data source or an ephemeral resource.
+type ReadKind string
+
+// The kinds of read.
+const (
+	DataSource        ReadKind = "data"
+	EphemeralResource ReadKind = "ephemeral"
+)
 
 // BuildProvider builds the provider binary into dir from the module at root.
 func BuildProvider(ctx context.Context, root, dir string) error {
@@ -48,10 +65,10 @@ func BuildMinimalProvider(ctx context.Context, root, dir string) error {
 }
 
 // Apply runs `terraform apply` in a fresh directory under work with the
-// provider from pluginDir (dev_overrides) reading the data source typeName
-// (with the HCL arguments args) from a sandbox serving seed, and checks that
-// its total is rows.
-func Apply(ctx context.Context, work, pluginDir, scenario string, seed sandbox.Seed, typeName, args string, rows int) (ApplyResult, error) {
+// provider from pluginDir (dev_overrides) reading the data source or
+// ephemeral resource (kind) typeName, with the HCL arguments args, from a
+// sandbox serving seed, and checks that its total is rows.
+func Apply(ctx context.Context, work, pluginDir, scenario string, seed sandbox.Seed, kind ReadKind, typeName, args string, rows int) (ApplyResult, error) {
 	sb, err := sandbox.Start(seed, sandbox.Options{})
 	if err != nil {
 		return ApplyResult{}, err
@@ -78,14 +95,32 @@ provider "kaleyra" {
   base_url = %q
 }
 
-data %q "bench" {
+%s %q "bench" {
   %s
 }
-
+`, SID, APIKey, sb.URL(), kind, typeName, args)
+	rpc := "ReadDataSource"
+	if kind == EphemeralResource {
+		// An ephemeral value cannot be an output: a precondition checks the
+		// total instead.
+		rpc = "OpenEphemeralResource"
+		config += fmt.Sprintf(`
+resource "terraform_data" "bench" {
+  lifecycle {
+    precondition {
+      condition     = ephemeral.%s.bench.total == %d
+      error_message = "The ephemeral resource read another total."
+    }
+  }
+}
+`, typeName, rows)
+	} else {
+		config += fmt.Sprintf(`
 output "total" {
   value = data.%s.bench.total
 }
-`, SID, APIKey, sb.URL(), typeName, args, typeName)
+`, typeName)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
 		return ApplyResult{}, err
 	}
@@ -109,14 +144,16 @@ output "total" {
 		return ApplyResult{}, fmt.Errorf("%s: terraform apply: %w\n%s", scenario, err, out.String())
 	}
 
-	total, err := outputTotal(ctx, dir, cmd.Env)
-	if err != nil {
-		return ApplyResult{}, err
+	total := rows // checked by the precondition
+	if kind == DataSource {
+		if total, err = outputTotal(ctx, dir, cmd.Env); err != nil {
+			return ApplyResult{}, err
+		}
 	}
 	if total != rows {
 		return ApplyResult{}, fmt.Errorf("%s: the apply read %d rows, want %d", scenario, total, rows)
 	}
-	readTime, calls, err := providerReadTime(logPath)
+	readTime, calls, err := providerReadTime(logPath, rpc)
 	if err != nil {
 		return ApplyResult{}, err
 	}
@@ -137,9 +174,10 @@ func outputTotal(ctx context.Context, dir string, env []string) (int, error) {
 	return n, nil
 }
 
-// providerReadTime sums the provider's own ReadDataSource durations from
-// terraform-plugin-go's "Received downstream response" trace lines.
-func providerReadTime(logPath string) (time.Duration, int, error) {
+// providerReadTime sums the provider's own durations of the RPC rpc
+// (ReadDataSource or OpenEphemeralResource) from terraform-plugin-go's
+// "Received downstream response" trace lines.
+func providerReadTime(logPath, rpc string) (time.Duration, int, error) {
 	f, err := os.Open(logPath)
 	if err != nil {
 		return 0, 0, err
@@ -151,7 +189,7 @@ func providerReadTime(logPath string) (time.Duration, int, error) {
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.Contains(line, "Received downstream response") || !strings.Contains(line, "tf_rpc=ReadDataSource") {
+		if !strings.Contains(line, "Received downstream response") || !strings.Contains(line, "tf_rpc="+rpc) {
 			continue
 		}
 		_, rest, ok := strings.Cut(line, "tf_req_duration_ms=")
@@ -166,7 +204,7 @@ func providerReadTime(logPath string) (time.Duration, int, error) {
 		calls++
 	}
 	if calls == 0 {
-		return 0, 0, fmt.Errorf("no ReadDataSource timings in %s", logPath)
+		return 0, 0, fmt.Errorf("no %s timings in %s", rpc, logPath)
 	}
 	return total, calls, sc.Err()
 }

@@ -7,7 +7,8 @@
 //   - client.go: Config and New, the pods' host tables, and getRows, the
 //     one request helper every call goes through.
 //   - transport.go: the transport under the retries: the bound on requests
-//     in flight, the response size cap and the request log.
+//     in flight, the request timeout of each attempt (from the moment it
+//     is in flight), the response size cap and the request log.
 //   - retry.go: the retry policy (which answers are retried), the backoff
 //     and Retry-After, what is reported when the retries run out, and the
 //     refusal of redirects to another host.
@@ -15,7 +16,14 @@
 //     envelope, and the rules that tell a success from a failure.
 //   - errors.go: the error types a caller can inspect and the Kaleyra codes
 //     they carry.
+//   - redact.go: the Redactor, which takes the API key and long runs of
+//     digits (phone numbers) out of every piece of server text an error or
+//     a log line keeps.
 //   - paging.go: the WhatsApp API's cursor pager, and ListStats.
+//   - contacts_paging.go: the read engine of whole contacts lists: the
+//     whole blocklist or its batches of numbers, paged by offset with one
+//     bounded pool of workers per read, decided as a sequential read would
+//     be, and the refusal of a page that repeats an earlier one.
 //   - whatsapp.go, contacts.go: the calls of the two APIs, one page at a
 //     time and whole lists.
 package kaleyra
@@ -123,7 +131,11 @@ type Config struct {
 	// host.
 	BaseURL string
 
-	MaxRetries     int // retries of one request; 0 disables retries
+	MaxRetries int // retries of one request; 0 disables retries
+	// RequestTimeout bounds one attempt of a request, from the moment it
+	// holds its place among the requests in flight (MaxParallel) until its
+	// body has arrived. The wait for that place is bounded by the caller's
+	// context only.
 	RequestTimeout time.Duration
 	RetryWaitMin   time.Duration
 	RetryWaitMax   time.Duration
@@ -151,6 +163,9 @@ type Client struct {
 	limit       *limiter
 	// maxRetryAfter is the longest Retry-After the client waits for.
 	maxRetryAfter time.Duration
+	// redact takes the API key and numbers out of server text before an
+	// error or a log line keeps it.
+	redact *Redactor
 }
 
 // New validates cfg and returns a Client.
@@ -209,15 +224,19 @@ func New(cfg Config) (*Client, error) {
 		limit:       newLimiter(cfg.MaxParallel),
 
 		maxRetryAfter: cfg.MaxRetryAfter,
+		redact:        NewRedactor(cfg.APIKey),
 	}
 	c.limit.onChange = c.logLimit
 	httpClient := &http.Client{
-		Timeout: cfg.RequestTimeout,
+		// No Client.Timeout: its clock would start before the transport
+		// waits for a place in flight. The transport bounds each attempt.
 		Transport: &transport{
 			base:     cfg.Transport,
 			limit:    c.limit,
+			timeout:  cfg.RequestTimeout,
 			maxBytes: cfg.MaxResponseBytes,
 			log:      cfg.Logger,
+			redact:   c.redact,
 		},
 		CheckRedirect: checkRedirect,
 	}
@@ -242,6 +261,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	return c, nil
 }
+
+// Redactor is the client's Redactor: it masks this client's API key and
+// long runs of digits.
+func (c *Client) Redactor() *Redactor { return c.redact }
 
 func setDefault[T comparable](v *T, def T) {
 	var zero T
@@ -318,10 +341,10 @@ func getRows[T any](ctx context.Context, c *Client, api API, segments []string, 
 
 	resp, err := c.retry.Do(req)
 	if err != nil {
-		return nil, nil, requestError(ctx, api, httpReq, err)
+		return nil, nil, c.requestError(ctx, api, httpReq, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	rows, env, err := decodeRows[T](api, resp, st.attempts)
+	rows, env, err := decodeRows[T](c.redact, api, resp, st.attempts)
 	var apiErr *APIError
 	if st.retryAfterRefused > 0 && errors.As(err, &apiErr) {
 		apiErr.RetryAfter, apiErr.MaxRetryAfter = st.retryAfterRefused, c.maxRetryAfter
@@ -363,8 +386,9 @@ func (c *Client) endpoint(api API, segments []string, query url.Values) *url.URL
 // requestError explains a request that produced no usable response. It is
 // the one way out of a failed Do, so it is where net/http's *url.Error,
 // whose text quotes the whole URL, query and numbers included, is taken
-// apart: the error names the URL without its query.
-func requestError(ctx context.Context, api API, req *http.Request, err error) error {
+// apart: the error names the URL without its query. The cause's text is
+// redacted: net/http quotes server bytes in some errors.
+func (c *Client) requestError(ctx context.Context, api API, req *http.Request, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("kaleyra: %s request cancelled: %w", api, ctxErr)
 	}
@@ -373,7 +397,7 @@ func requestError(ctx context.Context, api API, req *http.Request, err error) er
 	if errors.As(err, &exhausted) {
 		if exhausted.resp != nil {
 			defer func() { _ = exhausted.resp.Body.Close() }()
-			_, derr := decodeResponse(api, exhausted.resp, exhausted.attempts)
+			_, derr := decodeResponse(c.redact, api, exhausted.resp, exhausted.attempts)
 			if derr != nil {
 				return derr
 			}
@@ -384,7 +408,7 @@ func requestError(ctx context.Context, api API, req *http.Request, err error) er
 			err = exhausted.err
 		}
 	}
-	return &RequestError{API: api, Method: req.Method, URL: withoutQuery(req.URL), Attempts: attempts, Err: unwrapURLError(err)}
+	return &RequestError{API: api, Method: req.Method, URL: withoutQuery(req.URL), Attempts: attempts, Err: c.redact.Error(unwrapURLError(err))}
 }
 
 // unwrapURLError drops *url.Error's "Get <url>:" prefix, which RequestError

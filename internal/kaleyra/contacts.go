@@ -9,10 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
 // Contacts channels, paging bounds and the per-request number cap.
@@ -129,10 +126,11 @@ type ContactsListRequest struct {
 }
 
 // ContactsBlocklisted reads the blocklist completely. Numbers are looked up
-// once each, in batches of at most MaxMobilesPerRequest read in parallel
-// (bounded by the client's MaxParallel); each batch is paged to its end. The
+// once each, in batches of at most MaxMobilesPerRequest; the whole list and
+// each batch is paged to its end by offset, with at most the client's
+// MaxParallel requests of the read in flight (see contacts_paging.go). The
 // rows are merged, unique by (mobile, channel_type) and sorted. Any failing
-// batch fails the whole read.
+// batch, or a page that repeats an earlier one, fails the whole read.
 func (c *Client) ContactsBlocklisted(ctx context.Context, req ContactsListRequest) ([]BlocklistedContact, ListStats, error) {
 	start := time.Now()
 	pageSize := req.PageSize
@@ -146,34 +144,18 @@ func (c *Client) ContactsBlocklisted(ctx context.Context, req ContactsListReques
 		batches = slices.Collect(slices.Chunk(uniqueSorted(req.Mobiles), MaxMobilesPerRequest))
 	}
 
-	var (
-		mu    sync.Mutex
-		rows  []BlocklistedContact
-		stats = ListStats{Batches: len(batches)}
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.maxParallel)
-	for i, batch := range batches {
-		g.Go(func() error {
-			got, pages, err := c.readContactsBatch(gctx, req.Channel, batch, pageSize)
-			if err != nil {
-				if len(batches) > 1 {
-					return fmt.Errorf("batch %d of %d, %s: %w", i+1, len(batches), numbersCount(len(batch)), err)
-				}
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			rows = append(rows, got...)
-			stats.Pages += pages
-			stats.Rows += len(got)
-			return nil
-		})
-	}
-	err := g.Wait()
+	lists, stats, err := c.readContacts(ctx, req.Channel, batches, pageSize)
 	stats.Elapsed = time.Since(start)
 	if err != nil {
 		return nil, stats, err
+	}
+	rows := []BlocklistedContact{}
+	switch len(lists) {
+	case 0:
+	case 1:
+		rows = lists[0]
+	default:
+		rows = slices.Concat(lists...)
 	}
 	slices.SortFunc(rows, func(a, b BlocklistedContact) int {
 		return cmp.Or(strings.Compare(a.Mobile, b.Mobile), strings.Compare(a.ChannelType, b.ChannelType))
@@ -183,148 +165,6 @@ func (c *Client) ContactsBlocklisted(ctx context.Context, req ContactsListReques
 		rows = []BlocklistedContact{}
 	}
 	return rows, stats, nil
-}
-
-// readContactsBatch reads one list (the whole blocklist, or one batch of
-// numbers) to its end: offset advances by the rows received and a page
-// shorter than the limit is the last. The first page is read alone, so a
-// list that fits on it costs one request; after a full first page the
-// offsets limit, 2·limit, … are independent requests and are read with up
-// to the client's MaxParallel in flight, ahead of the first short page.
-// The result is what a sequential read gives: the pages up to the first
-// short one, in order. Requests past that page (at most MaxParallel-1,
-// sent before it answered) are cancelled and their rows and errors
-// ignored. Any other failing page fails the read and cancels the rest.
-func (c *Client) readContactsBatch(ctx context.Context, channel string, mobiles []string, pageSize int) ([]BlocklistedContact, int, error) {
-	fetch := func(ctx context.Context, index int) ([]BlocklistedContact, error) {
-		page, err := c.ContactsBlocklistedPage(ctx, ContactsPageRequest{
-			Channel: channel, Mobiles: mobiles, Limit: pageSize, Offset: index * pageSize,
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(page) > pageSize {
-			return nil, fmt.Errorf("kaleyra: the Contacts API answered %d rows for limit %d (page %d); the list cannot be paged reliably", len(page), pageSize, index+1)
-		}
-		c.log.Debug(ctx, "Read a page of blocklisted contacts", map[string]any{
-			"page": index + 1, "rows": len(page), "offset": index * pageSize, "numbers": len(mobiles),
-		})
-		return page, nil
-	}
-
-	first, err := fetch(ctx, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(first) < pageSize {
-		return first, 1, nil
-	}
-	pages, err := c.readPagesAhead(ctx, fetch, pageSize)
-	if err != nil {
-		return nil, 0, err
-	}
-	rows := make([]BlocklistedContact, 0, len(first)+len(pages)*pageSize)
-	rows = append(rows, first...)
-	for _, p := range pages {
-		rows = append(rows, p...)
-	}
-	return rows, 1 + len(pages), nil
-}
-
-// readPagesAhead reads pages 1, 2, … with up to MaxParallel workers until
-// the first page shorter than pageSize, and returns pages 1 to that one in
-// order. It decides as a sequential read would: a page past the first
-// short one never counts, its rows nor its error; a failing page before it
-// fails the read, and stops and cancels every request after it.
-func (c *Client) readPagesAhead(ctx context.Context, fetch func(context.Context, int) ([]BlocklistedContact, error), pageSize int) ([][]BlocklistedContact, error) {
-	var (
-		mu      sync.Mutex
-		pages   = map[int][]BlocklistedContact{}
-		next    = 1
-		last    = -1 // index of the first short page, once known
-		failed  = -1 // index of the first failed page, once known
-		failure error
-		cancels = map[int]context.CancelFunc{}
-		wg      sync.WaitGroup
-	)
-	// stop is the highest page that can still count, or -1 for no bound yet.
-	stop := func() int {
-		switch {
-		case last < 0:
-			return failed
-		case failed < 0:
-			return last
-		}
-		return min(last, failed)
-	}
-	// bound cancels the requests past the stop.
-	bound := func() {
-		for i, cancel := range cancels {
-			if i > stop() {
-				cancel()
-			}
-		}
-	}
-	for range max(c.maxParallel, 1) {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				if s := stop(); (s >= 0 && next > s) || ctx.Err() != nil {
-					mu.Unlock()
-					return
-				}
-				index := next
-				next++
-				pctx, cancel := context.WithCancel(ctx)
-				cancels[index] = cancel
-				mu.Unlock()
-
-				page, err := fetch(pctx, index)
-				cancel()
-
-				mu.Lock()
-				delete(cancels, index)
-				if s := stop(); s >= 0 && index > s {
-					// Past the end or a failure: a sequential read would
-					// never have asked.
-					mu.Unlock()
-					continue
-				}
-				switch {
-				case err != nil:
-					failed, failure = index, err
-					bound()
-				case len(page) < pageSize:
-					pages[index] = page
-					last = index
-					bound()
-				default:
-					pages[index] = page
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if failed >= 0 && (last < 0 || failed < last) {
-		return nil, failure
-	}
-	out := make([][]BlocklistedContact, 0, last)
-	for i := 1; i <= last; i++ {
-		out = append(out, pages[i])
-	}
-	return out, nil
-}
-
-// numbersCount is "1 number" or "n numbers".
-func numbersCount(n int) string {
-	if n == 1 {
-		return "1 number"
-	}
-	return strconv.Itoa(n) + " numbers"
 }
 
 func uniqueSorted(s []string) []string {

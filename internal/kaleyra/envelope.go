@@ -29,13 +29,14 @@ type paging struct {
 }
 
 // decodeResponse turns one HTTP answer into an envelope, or an error when
-// the answer is a failure or not the envelope at all.
-func decodeResponse(api API, resp *http.Response, attempts int) (*envelope, error) {
+// the answer is a failure or not the envelope at all. The error's server
+// text is redacted by r.
+func decodeResponse(r *Redactor, api API, resp *http.Response, attempts int) (*envelope, error) {
 	body, err := readBody(api, resp)
 	if err != nil {
 		return nil, err
 	}
-	return decodeBody(api, resp, body, attempts)
+	return decodeBody(r, api, resp, body, attempts)
 }
 
 func readBody(api API, resp *http.Response) ([]byte, error) {
@@ -46,21 +47,25 @@ func readBody(api API, resp *http.Response) ([]byte, error) {
 	return body, nil
 }
 
-func decodeBody(api API, resp *http.Response, body []byte, attempts int) (*envelope, error) {
+// decodeBody is decodeResponse on a body already read. Every decision is
+// made on the raw answer; only what the error keeps is redacted.
+func decodeBody(r *Redactor, api API, resp *http.Response, body []byte, attempts int) (*envelope, error) {
 	env, err := parseEnvelope(body)
 	if err != nil {
 		return nil, &UnexpectedResponseError{
-			API: api, HTTPStatus: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
-			Snippet: Snippet(body, snippetBytes), CutShort: jsonCutShort(body), Attempts: attempts, Err: err,
+			API: api, HTTPStatus: resp.StatusCode, ContentType: r.String(resp.Header.Get("Content-Type")),
+			Snippet: r.Snippet(body, snippetBytes), CutShort: jsonCutShort(body), Attempts: attempts, Err: r.Error(err),
 		}
 	}
 	if resp.StatusCode == http.StatusOK && env.isSuccess() {
 		return env, nil
 	}
 	wait, _ := retryAfter(resp)
+	raw := APIError{Code: env.Code, Message: env.Message, Fields: decodeFields(env.Error)}
 	return nil, &APIError{
-		API: api, HTTPStatus: resp.StatusCode, Code: env.Code, Message: env.Message,
-		Fields: decodeFields(env.Error), Attempts: attempts, RetryAfter: wait,
+		API: api, HTTPStatus: resp.StatusCode, Code: r.String(raw.Code), Message: r.String(raw.Message),
+		Fields: r.redactFields(raw.Fields), Attempts: attempts, RetryAfter: wait,
+		versionMismatch: raw.IsVersionMismatch(), blocklistChanged: raw.IsBlocklistChanged(),
 	}
 }
 
@@ -68,7 +73,7 @@ func decodeBody(api API, resp *http.Response, body []byte, attempts int) (*envel
 // is decoded in one pass, straight into the rows; anything else goes
 // through decodeResponse's checks, which the fast path must agree with
 // (FuzzDecodeEnvelope holds them to it).
-func decodeRows[T any](api API, resp *http.Response, attempts int) ([]T, *envelope, error) {
+func decodeRows[T any](r *Redactor, api API, resp *http.Response, attempts int) ([]T, *envelope, error) {
 	body, err := readBody(api, resp)
 	if err != nil {
 		return nil, nil, err
@@ -87,13 +92,15 @@ func decodeRows[T any](api API, resp *http.Response, attempts int) ([]T, *envelo
 			return fast.Data, &envelope{Code: fast.Code, Message: fast.Message, Paging: fast.Paging}, nil
 		}
 	}
-	env, err := decodeBody(api, resp, body, attempts)
+	env, err := decodeBody(r, api, resp, body, attempts)
 	if err != nil {
 		return nil, nil, err
 	}
 	var rows []T
 	if err := json.Unmarshal(env.Data, &rows); err != nil {
-		return nil, nil, fmt.Errorf("kaleyra: decoding the %s rows: %w", api, err)
+		// encoding/json quotes a number it cannot decode: a row's mobile
+		// sent as a JSON number would show.
+		return nil, nil, fmt.Errorf("kaleyra: decoding the %s rows: %w", api, r.Error(err))
 	}
 	return rows, env, nil
 }

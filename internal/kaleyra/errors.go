@@ -1,13 +1,12 @@
 package kaleyra
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Kaleyra response codes the client and provider act on.
@@ -31,7 +30,9 @@ const (
 const snippetBytes = 200
 
 // APIError is a Kaleyra error envelope, or a success status whose envelope
-// says otherwise.
+// says otherwise. The client fills Code, Message and Fields redacted (see
+// Redactor): no API key and no long run of digits, so a queried number
+// never shows.
 type APIError struct {
 	API        API
 	HTTPStatus int
@@ -47,6 +48,13 @@ type APIError struct {
 	// MaxRetryAfter is set when the client did not retry because RetryAfter
 	// was longer than it waits (Config.MaxRetryAfter); 0 otherwise.
 	MaxRetryAfter time.Duration
+
+	// versionMismatch and blocklistChanged are IsVersionMismatch and
+	// IsBlocklistChanged as decided on the answer's raw code, message and
+	// fields, before they were redacted: the decisions never depend on
+	// what redaction changed. An APIError built by hand has neither, and
+	// is judged on its fields.
+	versionMismatch, blocklistChanged bool
 }
 
 func (e *APIError) Error() string {
@@ -92,6 +100,9 @@ func (e *APIError) FieldsString() string {
 // IsVersionMismatch reports a WA-401 saying the business number belongs to
 // the other WhatsApp API version.
 func (e *APIError) IsVersionMismatch() bool {
+	if e.versionMismatch {
+		return true
+	}
 	if e.Code != CodeVersionOrAccount {
 		return false
 	}
@@ -101,7 +112,7 @@ func (e *APIError) IsVersionMismatch() bool {
 
 // IsBlocklistChanged reports Meta's 139102, in the code or the fields.
 func (e *APIError) IsBlocklistChanged() bool {
-	if e.Code == CodeBlocklistChanged {
+	if e.blocklistChanged || e.Code == CodeBlocklistChanged {
 		return true
 	}
 	for _, v := range e.Fields {
@@ -115,17 +126,19 @@ func (e *APIError) IsBlocklistChanged() bool {
 // UnexpectedResponseError is an answer that is not Kaleyra's JSON envelope:
 // an HTML page from a gateway, a truncated body, an empty body.
 type UnexpectedResponseError struct {
-	API         API
-	HTTPStatus  int
+	API        API
+	HTTPStatus int
+	// ContentType is the answer's Content-Type, redacted (see Redactor).
 	ContentType string
-	// Snippet is the start of the body, made printable, numbers masked
-	// (see Snippet).
+	// Snippet is the start of the body, redacted and made printable (see
+	// Redactor.Snippet).
 	Snippet string
 	// CutShort tells that the body starts as JSON but ends before the JSON
 	// does: the answer was cut short on its way (and retried as such).
 	CutShort bool
 	Attempts int
-	Err      error
+	// Err is why the body is not the envelope, its text redacted.
+	Err error
 }
 
 func (e *UnexpectedResponseError) Error() string {
@@ -159,7 +172,9 @@ type RequestError struct {
 	// lookup's query holds the numbers looked up, which are personal data.
 	URL      string
 	Attempts int
-	// Err is the cause, without net/http's "Get <url>:" prefix.
+	// Err is the cause, without net/http's "Get <url>:" prefix, its text
+	// redacted: net/http quotes the bytes of a malformed answer, and a
+	// redirect's Location, in its errors.
 	Err error
 }
 
@@ -175,66 +190,30 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// Snippet returns the first n bytes of b as printable, quoted text. Every
-// run of minNumberDigits or more digits is shown as '#'s: in a page of
-// blocklist rows those are phone numbers and WhatsApp IDs, personal data
-// that has no place in an error message or a CI log.
-func Snippet(b []byte, n int) string {
-	if len(b) == 0 {
-		return ""
-	}
-	cut := len(b) > n
-	// Mask a little past the cut, so a number that straddles it is still
-	// seen whole.
-	b = maskNumbers(b[:min(len(b), n+2*minNumberDigits)])
-	if cut {
-		b = b[:n]
-		// Drop a rune cut in half at the end, and nothing more: invalid
-		// bytes before it (a Latin-1 page, a binary body) are shown escaped.
-		for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
-			if utf8.RuneStart(b[len(b)-i]) {
-				if !utf8.FullRune(b[len(b)-i:]) {
-					b = b[:len(b)-i]
-				}
-				break
-			}
-		}
-	}
-	s := strconv.Quote(string(b))
-	if cut {
-		s += "…"
-	}
-	return s
+// RequestTimeoutError is an attempt that had no complete answer within the
+// client's request timeout (Config.RequestTimeout), counted from the moment
+// it held its place among the requests in flight: the wait for that place
+// does not count. It is a timeout as net.Error says, and is retried like a
+// network error.
+type RequestTimeoutError struct {
+	Limit time.Duration
+	// Err is what the transport saw when the deadline passed.
+	Err error
 }
 
-// minNumberDigits is the shortest run of digits Snippet masks: E.164 numbers
-// have 8 to 15 digits, and a little shorter still reveals too much.
-const minNumberDigits = 7
-
-// maskNumbers returns a copy of b with every run of minNumberDigits or more
-// ASCII digits replaced by as many '#'s.
-func maskNumbers(b []byte) []byte {
-	out := bytes.Clone(b)
-	for i := 0; i < len(out); {
-		if !isDigit(out[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(out) && isDigit(out[j]) {
-			j++
-		}
-		if j-i >= minNumberDigits {
-			for k := i; k < j; k++ {
-				out[k] = '#'
-			}
-		}
-		i = j
-	}
-	return out
+func (e *RequestTimeoutError) Error() string {
+	return fmt.Sprintf("no complete answer within the request timeout (%s)", e.Limit)
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+// Unwrap makes the error a context.DeadlineExceeded, as net/http's own
+// timeouts are.
+func (e *RequestTimeoutError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
+
+// Timeout reports true: see net.Error.
+func (e *RequestTimeoutError) Timeout() bool { return true }
+
+// Temporary reports true: see net.Error.
+func (e *RequestTimeoutError) Temporary() bool { return true }
 
 // plural is "1 number", "2 numbers": n and the noun, in the right number.
 func plural(n int, noun string) string {

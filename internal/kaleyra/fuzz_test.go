@@ -32,7 +32,7 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		}
 		agreeFastAndSlow[BlockedUser](t, status, body)
 		agreeFastAndSlow[contactRow](t, status, body)
-		env, err := decodeResponse(APIContacts, resp, 1)
+		env, err := decodeResponse(fuzzRedactor, APIContacts, resp, 1)
 		if err == nil {
 			// Success: a 200 whose data is a JSON array, under no failure code.
 			if env == nil || status != http.StatusOK || env.Code == "" {
@@ -62,6 +62,9 @@ func FuzzDecodeEnvelope(f *testing.F) {
 			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(status)) || !strings.Contains(err.Error(), apiErr.Code) {
 				t.Fatalf("error %q does not name the status and code", err)
 			}
+			checkRedacted(t, "the code", apiErr.Code, body)
+			checkRedacted(t, "the message", apiErr.Message, body)
+			checkRedacted(t, "the fields", apiErr.FieldsString(), body)
 		case errors.As(err, &unexpected):
 			if unexpected.HTTPStatus != status {
 				t.Fatalf("UnexpectedResponseError for HTTP %d, status %d", unexpected.HTTPStatus, status)
@@ -70,15 +73,43 @@ func FuzzDecodeEnvelope(f *testing.F) {
 			if !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(status)) {
 				t.Fatalf("error %q does not name the status", err)
 			}
+			checkRedacted(t, "the Content-Type", unexpected.ContentType, body)
+			checkRedacted(t, "the decoding error", unexpected.Err.Error(), body)
 		default:
 			t.Fatalf("error %v is a %T, neither *APIError nor *UnexpectedResponseError", err, err)
 		}
 	})
 }
 
+// fuzzKey is the API key the fuzz targets decode with. Its digits make one
+// run with digits around it, which must hide neither.
+const fuzzKey = "Zfuzz0api0key0never0shown0000000007"
+
+var fuzzRedactor = NewRedactor(fuzzKey)
+
+// checkRedacted fails when text, taken from body, holds fuzzKey, its first
+// half, or a run of minNumberDigits digits; or its second half, unless the
+// body holds that half on its own (no redactor can tell it from any text).
+func checkRedacted(t *testing.T, what, text string, body []byte) {
+	t.Helper()
+	half := len(fuzzKey) / 2
+	pieces := []string{fuzzKey, fuzzKey[:half]}
+	if bytes.Count(body, []byte(fuzzKey[half:])) == bytes.Count(body, []byte(fuzzKey)) {
+		pieces = append(pieces, fuzzKey[half:])
+	}
+	for _, piece := range pieces {
+		if strings.Contains(text, piece) {
+			t.Fatalf("%s %q holds the API key (%q)", what, text, piece)
+		}
+	}
+	if numberRun.MatchString(text) {
+		t.Fatalf("%s %q shows a run of %d digits", what, text, minNumberDigits)
+	}
+}
+
 // checkSnippet: a snippet shows the body's first bytes, all of them up to
 // snippetBytes, less at most a rune cut in half at the end, with every run
-// of minNumberDigits digits masked.
+// of minNumberDigits digits masked; and no piece of the key.
 func checkSnippet(t *testing.T, body []byte, snippet string) {
 	t.Helper()
 	if len(body) == 0 {
@@ -92,11 +123,14 @@ func checkSnippet(t *testing.T, body []byte, snippet string) {
 	if err != nil {
 		t.Fatalf("snippet %s is not a quoted string: %v", snippet, err)
 	}
+	checkRedacted(t, "the snippet", shown, body)
+	if bytes.Contains(body, []byte(fuzzKey[:partialKeyMin])) {
+		// The key, or a piece of it, is masked as keyMask: the snippet
+		// is no longer the body's bytes one for one.
+		return
+	}
 	if !bytes.HasPrefix(maskNumbers(body), []byte(shown)) {
 		t.Fatalf("snippet %s is not the start of the body %q, numbers masked", snippet, body)
-	}
-	if numberRun.MatchString(shown) {
-		t.Fatalf("snippet %s shows a run of %d digits", snippet, minNumberDigits)
 	}
 	if cut != (len(body) > snippetBytes) {
 		t.Fatalf("snippet %s of %d bytes: cut = %t", snippet, len(body), cut)
@@ -106,8 +140,32 @@ func checkSnippet(t *testing.T, body []byte, snippet string) {
 	}
 }
 
-// numberRun matches what Snippet must never show: a run of minNumberDigits
-// digits.
+// maskNumbers is the model of what the Redactor does to numbers: a copy of
+// b with every run of minNumberDigits or more ASCII digits replaced by as
+// many '#'s.
+func maskNumbers(b []byte) []byte {
+	out := bytes.Clone(b)
+	for i := 0; i < len(out); {
+		if !isDigit(out[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(out) && isDigit(out[j]) {
+			j++
+		}
+		if j-i >= minNumberDigits {
+			for k := i; k < j; k++ {
+				out[k] = '#'
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+// numberRun matches what a Redactor must never show: a run of
+// minNumberDigits digits.
 var numberRun = regexp.MustCompile(`[0-9]{` + strconv.Itoa(minNumberDigits) + `}`)
 
 // fieldValue returns the JSON string under exactly the key name in obj, if
@@ -146,7 +204,7 @@ func okResponse(body []byte) *http.Response {
 // each user and the cursors exactly as sent.
 func FuzzWhatsAppPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
-		users, env, err := decodeRows[BlockedUser](APIWhatsApp, okResponse(body), 1)
+		users, env, err := decodeRows[BlockedUser](fuzzRedactor, APIWhatsApp, okResponse(body), 1)
 		var page *WhatsAppPage
 		if err == nil {
 			page, err = whatsAppPage(users, env)
@@ -200,7 +258,7 @@ func FuzzWhatsAppPage(f *testing.F) {
 // mobile and channel_type exactly as sent.
 func FuzzContactsPage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
-		decoded, _, err := decodeRows[contactRow](APIContacts, okResponse(body), 1)
+		decoded, _, err := decodeRows[contactRow](fuzzRedactor, APIContacts, okResponse(body), 1)
 		var rows []BlocklistedContact
 		if err == nil {
 			rows, err = contactsPage(decoded)
@@ -261,9 +319,9 @@ func agreeFastAndSlow[T any](t *testing.T, status int, body []byte) {
 	newResp := func() *http.Response {
 		return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
 	}
-	fastRows, fastEnv, fastErr := decodeRows[T](APIWhatsApp, newResp(), 1)
+	fastRows, fastEnv, fastErr := decodeRows[T](fuzzRedactor, APIWhatsApp, newResp(), 1)
 	var slowRows []T
-	slowEnv, slowErr := decodeResponse(APIWhatsApp, newResp(), 1)
+	slowEnv, slowErr := decodeResponse(fuzzRedactor, APIWhatsApp, newResp(), 1)
 	if slowErr == nil {
 		slowErr = json.Unmarshal(slowEnv.Data, &slowRows)
 	}

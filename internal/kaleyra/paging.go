@@ -10,6 +10,8 @@ import (
 // CursorLoopError is a cursor the API handed out a second time in one
 // listing: following it would loop forever or return a shortened list.
 type CursorLoopError struct {
+	// Cursor is the cursor, redacted (see Redactor): a cursor can be a
+	// wa_id.
 	Cursor string
 	Page   int
 }
@@ -21,8 +23,8 @@ func (e *CursorLoopError) Error() string {
 // cursorPages yields the pages of a cursor listing to its end: a page with
 // no users, or no after cursor, ends it; once the API has shown that it
 // sends paging.next, a page without it ends it too. A short page is not the
-// end. A cursor seen twice is a *CursorLoopError.
-func cursorPages(ctx context.Context, fetch func(ctx context.Context, after string) (*WhatsAppPage, error)) iter.Seq2[*WhatsAppPage, error] {
+// end. A cursor seen twice is a *CursorLoopError, its cursor redacted by r.
+func cursorPages(ctx context.Context, r *Redactor, fetch func(ctx context.Context, after string) (*WhatsAppPage, error)) iter.Seq2[*WhatsAppPage, error] {
 	return func(yield func(*WhatsAppPage, error) bool) {
 		seen := make(map[string]struct{})
 		after := ""
@@ -42,7 +44,7 @@ func cursorPages(ctx context.Context, fetch func(ctx context.Context, after stri
 				return
 			}
 			if _, dup := seen[next]; dup {
-				yield(nil, &CursorLoopError{Cursor: next, Page: n})
+				yield(nil, &CursorLoopError{Cursor: r.String(next), Page: n})
 				return
 			}
 			seen[next] = struct{}{}

@@ -18,12 +18,17 @@ import (
 )
 
 // offsetServer answers contacts pages by offset: rows(offset) rows after
-// delay(offset), or fail(offset) when it returns an envelope code. It counts
-// the offsets asked and the requests in flight.
+// delay(offset), or fail(offset) when it returns an envelope code. Row i of
+// a page is the synthetic number first(offset)+i, first(offset) = offset
+// unless set (a list that changes, or a gateway that ignores offset). It
+// counts the offsets asked and the requests in flight, and calls
+// onRequest, if set, as each request arrives.
 type offsetServer struct {
-	rows  func(offset int) int
-	delay func(offset int) time.Duration
-	fail  func(offset int) string
+	rows      func(offset int) int
+	delay     func(offset int) time.Duration
+	fail      func(offset int) string
+	first     func(offset int) int
+	onRequest func(r *http.Request)
 
 	mu       sync.Mutex
 	asked    map[int]int
@@ -35,6 +40,9 @@ func (s *offsetServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
 	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	if s.onRequest != nil {
+		s.onRequest(r)
 	}
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	s.mu.Lock()
@@ -58,9 +66,13 @@ func (s *offsetServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	first := offset
+	if s.first != nil {
+		first = s.first(offset)
+	}
 	var rows []string
 	for i := range s.rows(offset) {
-		rows = append(rows, fmt.Sprintf(`{"mobile":"+9170%08d","channel_type":"1"}`, offset+i))
+		rows = append(rows, fmt.Sprintf(`{"mobile":"+9170%08d","channel_type":"1"}`, first+i))
 	}
 	fmt.Fprintf(w, `{"code":"CNT196","message":"ok","data":[%s],"error":{}}`, strings.Join(rows, ","))
 }
@@ -76,9 +88,10 @@ func (s *offsetServer) askedOnce(t *testing.T, offsets ...int) {
 	}
 }
 
-// listOf answers a list of n rows paged by limit.
-func listOf(n, limit int) func(int) int {
-	return func(offset int) int { return max(0, min(limit, n-offset)) }
+// listOf answers a list of n rows in pages of 100, the page size the
+// tests ask for.
+func listOf(n int) func(int) int {
+	return func(offset int) int { return max(0, min(100, n-offset)) }
 }
 
 func readWhole(t *testing.T, srv *offsetServer, parallel int) ([]kaleyra.BlocklistedContact, kaleyra.ListStats, error) {
@@ -97,7 +110,7 @@ func TestContactsParallelPaging_failuresPastTheEndDoNotCount(t *testing.T) {
 	// answers late; the pages read ahead past it fail at once. A sequential
 	// read never asks for them, so neither their rows nor their errors count.
 	srv := &offsetServer{
-		rows: listOf(250, 100),
+		rows: listOf(250),
 		delay: func(offset int) time.Duration {
 			if offset == 200 {
 				return 150 * time.Millisecond
@@ -128,7 +141,7 @@ func TestContactsParallelPaging_failingPageFailsTheReadNoPartialList(t *testing.
 	// The page at 300 fails; pages after it are slow and must be cancelled,
 	// not waited for.
 	srv := &offsetServer{
-		rows: listOf(10_000, 100),
+		rows: listOf(10_000),
 		delay: func(offset int) time.Duration {
 			if offset > 300 {
 				return 20 * time.Second

@@ -55,14 +55,14 @@ func retryPolicy(maxRetryAfter time.Duration) retryablehttp.CheckRetry {
 	}
 }
 
-// backoff waits what Retry-After asks for, else min·2ⁿ capped at max, with
-// the upper half jittered so parallel readers do not retry in lock-step.
+// backoff is the wait before retry attempt+1: min·2ⁿ capped at max, with
+// the upper half jittered so parallel readers do not retry in lock-step. A
+// Retry-After is honoured and jittered too: the wait is what it asks for
+// plus up to a fifth more (never more than max more), so the readers a 429
+// burst stopped together do not come back together. A Retry-After shorter
+// than the lower edge of the normal wait (0, or a date in the past) is no
+// reason to retry sooner: the normal wait applies.
 func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil {
-		if d, ok := retryAfter(resp); ok {
-			return d
-		}
-	}
 	wait := maxWait
 	if attempt < 30 {
 		if w := minWait << attempt; w > 0 && w < maxWait {
@@ -70,7 +70,12 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 		}
 	}
 	half := wait / 2
-	return half + rand.N(half+1)
+	if resp != nil {
+		if d, ok := retryAfter(resp); ok && d >= half {
+			return d + rand.N(min(d/5, maxWait)+1)
+		}
+	}
+	return half + rand.N(wait-half+1)
 }
 
 // retryAfter parses a Retry-After header in seconds or as an HTTP date.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -322,14 +324,81 @@ func TestRequestTimeout(t *testing.T) {
 	if !errors.As(err, &netErr) || !netErr.Timeout() {
 		t.Fatalf("error %v (%T), want a timeout", err, err)
 	}
-	if !strings.Contains(err.Error(), "after 3 attempts") {
-		t.Errorf("error %q does not name the attempts", err)
+	var timeout *kaleyra.RequestTimeoutError
+	if !errors.As(err, &timeout) || timeout.Limit != 100*time.Millisecond || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v (%T), want a *kaleyra.RequestTimeoutError of 100ms that is a context.DeadlineExceeded", err, err)
+	}
+	if !strings.Contains(err.Error(), "after 3 attempts: no complete answer within the request timeout (100ms)") {
+		t.Errorf("error %q does not name the attempts and the timeout", err)
+	}
+	if strings.Contains(err.Error(), "cancelled") {
+		t.Errorf("error %q says cancelled: the read's context never ended", err)
 	}
 	if n := len(sb.Requests()); n != testMaxRetries+1 {
 		t.Errorf("%d requests, want %d", n, testMaxRetries+1)
 	}
 	if elapsed > 3*time.Second {
 		t.Errorf("three 100ms attempts took %s", elapsed)
+	}
+}
+
+func TestRequestTimeout_countsFromTheRequestSlot(t *testing.T) {
+	// One request in flight at a time, 200ms per answer, a 500ms request
+	// timeout, no retries, four pages asked at once: the last waits 600ms
+	// for its turn. Only the time in flight counts, so all four succeed,
+	// with one request each.
+	sb := startSandbox(t, testSeed(nil, blocklistEntries(3)), sandbox.Options{Latency: 200 * time.Millisecond})
+	c := newClient(t, sb.URL(), func(cfg *kaleyra.Config) {
+		cfg.MaxParallel = 1
+		cfg.RequestTimeout = 500 * time.Millisecond
+		cfg.MaxRetries = 0
+	})
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			_, err := c.ContactsBlocklistedPage(context.Background(), kaleyra.ContactsPageRequest{Mobiles: []string{mobile(i)}})
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("a page waiting for its turn failed: %v", err)
+		}
+	}
+	if n := len(sb.Requests()); n != 4 {
+		t.Errorf("%d requests, want 4", n)
+	}
+	if _, _, peak := c.InFlight(); peak != 1 {
+		t.Errorf("%d requests in flight at most, want 1", peak)
+	}
+}
+
+func TestRequestTimeout_coversTheBody(t *testing.T) {
+	// The headers come at once, the body never ends: the request timeout
+	// bounds the attempt until the body has arrived.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "1000")
+		_, _ = io.WriteString(w, `{"code":"CNT196","data":[`)
+		http.NewResponseController(w).Flush() //nolint:errcheck
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, func(cfg *kaleyra.Config) {
+		cfg.RequestTimeout = 200 * time.Millisecond
+		cfg.MaxRetries = 0
+	})
+	start := time.Now()
+	_, err := c.ContactsBlocklistedPage(context.Background(), kaleyra.ContactsPageRequest{})
+	var timeout *kaleyra.RequestTimeoutError
+	if !errors.As(err, &timeout) {
+		t.Fatalf("error %v (%T), want a *kaleyra.RequestTimeoutError", err, err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("the stalled body was waited for %s", elapsed)
 	}
 }
 

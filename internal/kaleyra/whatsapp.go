@@ -95,7 +95,7 @@ func whatsAppPage(users []BlockedUser, env *envelope) (*WhatsAppPage, error) {
 // WhatsAppBlockedUserPages yields every page of the blocked users, following
 // the after cursors to the end.
 func (c *Client) WhatsAppBlockedUserPages(ctx context.Context, req WhatsAppPageRequest) iter.Seq2[*WhatsAppPage, error] {
-	return cursorPages(ctx, func(ctx context.Context, after string) (*WhatsAppPage, error) {
+	return cursorPages(ctx, c.redact, func(ctx context.Context, after string) (*WhatsAppPage, error) {
 		r := req
 		r.After = after
 		return c.WhatsAppBlockedUsersPage(ctx, r)

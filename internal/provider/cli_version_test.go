@@ -374,3 +374,12 @@ func TestExampleFeatures(t *testing.T) {
 		}
 	}
 }
+
+// skipWithoutEphemeralResources skips the test when the CLI the tests run
+// with predates ephemeral resources.
+func skipWithoutEphemeralResources(t *testing.T) {
+	t.Helper()
+	if why := exampleCLIVersion(t).withoutEphemeralResources(); why != "" {
+		t.Skip(why)
+	}
+}

@@ -104,10 +104,25 @@ func TestContactsBlocklisted_manyNumbersBatchedAndMapped(t *testing.T) {
 	for _, n := range numbersFrom("+9170", 30) {
 		blocklist = append(blocklist, sandbox.BlocklistEntry{Mobile: n, Channel: "whatsapp"})
 	}
-	sb := startSandbox(t, testAccount(nil, shuffled(blocklist)), sandbox.Options{})
+	// Through ProtocolServer, as the provider is served, and through the
+	// plain framework server: its large-state path and its fallback give
+	// the same state.
+	for name, factories := range map[string]map[string]func() (tfprotov6.ProviderServer, error){
+		"ProtocolServer": testProviders(), "framework server": frameworkProviders(),
+	} {
+		t.Run(name, func(t *testing.T) { expectBatchedAndMapped(t, factories, numbers, blocklist, wantRows, wantBlocked) })
+	}
+}
 
+// expectBatchedAndMapped looks numbers up in blocklist through the
+// provider servers of factories, and checks the state and the batches.
+func expectBatchedAndMapped(t *testing.T, factories map[string]func() (tfprotov6.ProviderServer, error), numbers []string,
+	blocklist, wantRows []sandbox.BlocklistEntry, wantBlocked map[string]knownvalue.Check,
+) {
+	t.Helper()
+	sb := startSandbox(t, testAccount(nil, shuffled(blocklist)), sandbox.Options{})
 	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviders(),
+		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
 			Config: contactsConfig(sb.URL(), nil, mobilesArg(shuffled(numbers))),
 			ConfigStateChecks: []statecheck.StateCheck{

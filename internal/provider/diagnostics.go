@@ -18,19 +18,42 @@ import (
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
 )
 
-// readFailure describes a failed read for the diagnostic: which data source,
-// what it was reading, and the arguments a hint may name.
+// readFailure describes a failed read for the diagnostic: which data source
+// or ephemeral resource, what it was reading, and the arguments a hint may
+// name.
 type readFailure struct {
-	summary    string // "Unable to Read WhatsApp Blocked Users"
-	dataSource string // "kaleyra_whatsapp_blocked_users"
-	subject    string // "the users blocked by +9194..."
-	apiVersion string // WhatsApp only: the version used
+	summary    string   // "Unable to Read WhatsApp Blocked Users"
+	typeName   string   // "kaleyra_whatsapp_blocked_users"
+	kind       readKind // a data source or an ephemeral resource
+	subject    string   // "the users blocked by +9194..."
+	apiVersion string   // WhatsApp only: the version used
 }
+
+// readKind is what reads: a data source or an ephemeral resource. Both
+// kinds of one type share their read, and their diagnostics differ only
+// in this name.
+type readKind string
+
+const (
+	dataSourceKind        readKind = "data source"
+	ephemeralResourceKind readKind = "ephemeral resource"
+)
 
 // addReadError turns any client error into one error diagnostic. Every API
 // error goes through here; see readErrorDetail for its shape.
-func addReadError(diags *diag.Diagnostics, f readFailure, err error) {
-	diags.AddError(f.summary, readErrorDetail(f, err))
+//
+// What a server sent is redacted where the client first keeps it (see
+// kaleyra.Redactor): the error carries no API key and no run of 7 or more
+// digits from an answer, so the detail built from it holds neither, and
+// neither does the framework's TRACE line that repeats it. That is the
+// mechanism; redact (the client's Redactor) then hides the key, and only
+// the key, in the finished detail once more, as a last gate: a diagnostic
+// is printed and logged outside tflog's masking, and a key that reached
+// one by a path the client missed would be out for good. Numbers cannot be
+// masked at this point: the detail rightly shows the business number and
+// SID the user wrote.
+func addReadError(diags *diag.Diagnostics, f readFailure, err error, redact *kaleyra.Redactor) {
+	diags.AddError(f.summary, redact.WithoutKey(readErrorDetail(f, err)))
 }
 
 // readErrorDetail is the detail of a read error, in one shape whatever the
@@ -42,11 +65,12 @@ func addReadError(diags *diag.Diagnostics, f readFailure, err error) {
 // which holds the numbers looked up.
 func readErrorDetail(f readFailure, err error) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "The %s data source could not read %s. No partial list was returned.\n\n", f.dataSource, f.subject)
+	fmt.Fprintf(&b, "The %s %s could not read %s. No partial list was returned.\n\n", f.typeName, f.kind, f.subject)
 
 	var apiErr *kaleyra.APIError
 	var unexpected *kaleyra.UnexpectedResponseError
 	var reqErr *kaleyra.RequestError
+	var repeated *kaleyra.RepeatedPageError
 	var shown error // the error the lines below render
 	switch {
 	case errors.As(err, &apiErr):
@@ -55,6 +79,8 @@ func readErrorDetail(f readFailure, err error) string {
 		shown = unexpected
 	case errors.As(err, &reqErr):
 		shown = reqErr
+	case errors.As(err, &repeated):
+		shown = repeated
 	}
 
 	// What the client wrapped around the error (such as the lookup batch)
@@ -80,6 +106,8 @@ func readErrorDetail(f readFailure, err error) string {
 		fmt.Fprintf(&b, "Request: %s %s (query not shown)\n", reqErr.Method, reqErr.URL)
 		fmt.Fprintf(&b, "Cause: %s\n", withoutPackage(reqErr.Err.Error()))
 		writeAttempts(&b, reqErr.Attempts, false)
+	case repeated != nil:
+		fmt.Fprintf(&b, "Cause: %s\n", repeated)
 	default:
 		rest = withoutPackage(err.Error())
 	}
@@ -175,15 +203,22 @@ func hintFor(f readFailure, err error) string {
 		return apiHint(f, apiErr)
 	}
 	var loop *kaleyra.CursorLoopError
+	var repeated *kaleyra.RepeatedPageError
 	var unexpected *kaleyra.UnexpectedResponseError
 	var redirect *kaleyra.RedirectError
 	var tooLarge *kaleyra.ResponseTooLargeError
+	var timeout *kaleyra.RequestTimeoutError
 	var netErr net.Error
 	switch {
 	case errors.As(err, &loop):
 		return "The API handed out a paging cursor it had already returned, so following it would " +
 			"loop or silently shorten the list. The provider stopped instead. Run again; if it persists, " +
 			"report it to Kaleyra support with the cursor shown above."
+	case errors.As(err, &repeated):
+		return "The API answered a later page with exactly the rows of an earlier one: it, or more likely a " +
+			"proxy or gateway in front of it, is dropping the `offset` query parameter, so reading on would never " +
+			"end. The provider stopped instead. Check `base_url` (or " + EnvBaseURL + ") and HTTPS_PROXY/NO_PROXY: " +
+			"whatever sits between the provider and Kaleyra must pass `offset` on."
 	case errors.As(err, &redirect):
 		return "The API answered with a redirect to another host. The provider refuses it so that the API " +
 			"key never leaves the configured host. Check `base_url` (or " + EnvBaseURL + ") and any proxy in between."
@@ -195,6 +230,10 @@ func hintFor(f readFailure, err error) string {
 			"connection cut mid-answer. Check `base_url` (or " + EnvBaseURL + ") and HTTPS_PROXY/NO_PROXY, then try again."
 	case errors.Is(err, context.Canceled):
 		return "The read was cancelled before it finished."
+	case errors.As(err, &timeout):
+		return fmt.Sprintf("A request took longer than `request_timeout` (%s) once sent, and its retries ran out. "+
+			"The time a request waits for its turn (`max_parallel_requests`) does not count. Raise `request_timeout` "+
+			"or `max_retries` in the provider block, or lower `page_size`.", timeout.Limit)
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return "A request took longer than `request_timeout` (and its retries ran out). Raise " +
 			"`request_timeout` or `max_retries` in the provider block, or lower `page_size`."
@@ -223,7 +262,7 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 			other = kaleyra.WhatsAppV2
 		}
 		return fmt.Sprintf("The business number is registered on the other version of Kaleyra's WhatsApp API. "+
-			"Set `api_version = %q` on the data source.", other)
+			"Set `api_version = %q` on the %s.", other, f.kind)
 	case e.Code == kaleyra.CodeVersionOrAccount:
 		return "This Kaleyra API is not enabled for the account. Ask Kaleyra support to enable it."
 	case e.Code == kaleyra.CodeNumber:
@@ -232,7 +271,7 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 	case e.Code == kaleyra.CodeLowBalance:
 		return "The Kaleyra account's balance is low. Top it up in the Kaleyra console, then run again."
 	case e.Code == kaleyra.CodeBadRequest:
-		return "Kaleyra rejected the request the provider built. Check the data source's arguments " +
+		return "Kaleyra rejected the request the provider built. Check the " + string(f.kind) + "'s arguments " +
 			"(numbers in E.164, `page_size` in range); if they are valid, this is a provider bug: please report it " +
 			"with this message."
 	case e.Code == kaleyra.CodeContactsFailed:
@@ -255,11 +294,11 @@ func apiHint(f readFailure, e *kaleyra.APIError) string {
 // diagnostic naming the timeout and its value, and what to do.
 func addReadTimeoutError(diags *diag.Diagnostics, f readFailure, timeout string) {
 	diags.AddError("Kaleyra Read Timed Out", fmt.Sprintf(
-		"The %s data source did not finish reading %s within %s. No partial list was returned.\n\n"+
+		"The %s %s did not finish reading %s within %s. No partial list was returned.\n\n"+
 			"The read timeout bounds the whole read, retries and Retry-After waits included. Raise it with a "+
-			"`timeouts { read = \"…\" }` block on the data source, or check why Kaleyra answers slowly "+
+			"`timeouts { read = \"…\" }` block on the %[2]s, or check why Kaleyra answers slowly "+
 			"(`TF_LOG_PROVIDER=DEBUG` logs every request's duration).",
-		f.dataSource, f.subject, timeout))
+		f.typeName, f.kind, f.subject, timeout))
 }
 
 // seconds renders a wait in whole seconds, rounded up: "300 seconds".

@@ -286,7 +286,7 @@ func TestDiagnostics_troubleshootingTableIsComplete(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"429", "5xx", "long `Retry-After`", "JSON cut short", "not the JSON envelope",
-		"network error", "timeout", "redirect refused", "response too large", "cursor loop"} {
+		"network error", "timeout", "redirect refused", "response too large", "cursor loop", "same page again"} {
 		if !hasRow(name) {
 			t.Errorf("the troubleshooting table has no %q row", name)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 
@@ -50,7 +51,10 @@ var exampleDirs = []string{
 	"use-cases/drift-report",
 	"use-cases/for-each",
 	"use-cases/normalise-numbers",
+	"use-cases/policy-check-ephemeral",
 	"functions/e164",
+	"ephemeral-resources/kaleyra_contacts_blocklisted",
+	"ephemeral-resources/kaleyra_whatsapp_blocked_users",
 	"demo",
 }
 
@@ -121,9 +125,26 @@ func TestExamplesRegistryLayout(t *testing.T) {
 			t.Errorf("function %s has no registry example: %v", resp.Name, err)
 		}
 	}
+	for _, newEphemeral := range providerEphemeralResources() {
+		var resp ephemeral.MetadataResponse
+		newEphemeral().Metadata(context.Background(), ephemeral.MetadataRequest{ProviderTypeName: "kaleyra"}, &resp)
+		path := filepath.Join(examplesRoot(t), "ephemeral-resources", resp.TypeName, "ephemeral-resource.tf")
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("ephemeral resource %s has no registry example: %v", resp.TypeName, err)
+		}
+	}
 	if _, err := os.Stat(filepath.Join(examplesRoot(t), "provider", "provider.tf")); err != nil {
 		t.Errorf("the provider has no registry example: %v", err)
 	}
+}
+
+// providerEphemeralResources are the provider's ephemeral resources.
+func providerEphemeralResources() []func() ephemeral.EphemeralResource {
+	p, ok := New("test")().(provider.ProviderWithEphemeralResources)
+	if !ok {
+		return nil
+	}
+	return p.EphemeralResources(context.Background())
 }
 
 // providerFunctions are the provider's functions.
@@ -154,6 +175,11 @@ func TestExamplesDocsDescribeEverything(t *testing.T) {
 		var resp datasource.MetadataResponse
 		newDataSource().Metadata(context.Background(), datasource.MetadataRequest{ProviderTypeName: "kaleyra"}, &resp)
 		pages = append(pages, filepath.Join("data-sources", strings.TrimPrefix(resp.TypeName, "kaleyra_")+".md"))
+	}
+	for _, newEphemeral := range providerEphemeralResources() {
+		var resp ephemeral.MetadataResponse
+		newEphemeral().Metadata(context.Background(), ephemeral.MetadataRequest{ProviderTypeName: "kaleyra"}, &resp)
+		pages = append(pages, filepath.Join("ephemeral-resources", strings.TrimPrefix(resp.TypeName, "kaleyra_")+".md"))
 	}
 	for _, page := range pages {
 		data, err := os.ReadFile(filepath.Join(docs, page))

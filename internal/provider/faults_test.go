@@ -230,10 +230,8 @@ func TestFault_slowServerPastRequestTimeout(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: faultWhatsappConfig(sb.URL(), map[string]string{"request_timeout": `"200ms"`, "max_retries": "1"}, 100),
 			ExpectError: errorLike("Unable to Read WhatsApp Blocked Users",
-				// net/http says "Client.Timeout exceeded" or "context
-				// deadline exceeded", depending on when the timer fires.
-				"Attempts: 2",
-				"took longer than `request_timeout`", "Raise `request_timeout`"),
+				"Cause: no complete answer within the request timeout (200ms)", "Attempts: 2",
+				"took longer than `request_timeout` (200ms) once sent", "Raise `request_timeout`"),
 		}},
 	})
 	if got := len(sb.Requests()); got != 2 {
@@ -300,6 +298,87 @@ func TestFault_contactsBatchFailsAmongMany(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestFault_contactsGatewayDroppingOffsetFailsFast is issue 19's second
+// case under the real CLI: a gateway that drops `offset` answers every
+// page with the first one, full, so the read never meets a short page.
+// With `timeouts { read = "60s" }` the provider used to send about 50,000
+// requests in those 60 seconds; now the plan fails at once, saying the API
+// returned the same page again, with no partial list.
+//
+// The bound on requests: the list's first page, then the pages read ahead
+// with at most max_parallel_requests (4) in flight; each of them repeats
+// the first page, so once one has answered the read asks for no other
+// page. 1 + 4 requests for a list that pages, plus one for each lookup
+// batch that fits on its first page.
+func TestFault_contactsGatewayDroppingOffsetFailsFast(t *testing.T) {
+	const parallel = kaleyra.DefaultMaxParallel
+	numbers := numbersFrom("+9198", 130)
+	var blocklist []sandbox.BlocklistEntry
+	for i, m := range numbers {
+		blocklist = append(blocklist, sandbox.BlocklistEntry{Mobile: m, Channel: "sms"})
+		if i < 100 {
+			blocklist = append(blocklist, sandbox.BlocklistEntry{Mobile: m, Channel: "whatsapp"})
+		}
+	}
+	cases := []struct {
+		name     string
+		body     string
+		requests int
+		want     []string
+	}{
+		{
+			name:     "whole list",
+			body:     "",
+			requests: 1 + parallel,
+			want:     []string{"Unable to Read Contacts Blocklist", "could not read the whole blocklist on every channel. No partial list was returned."},
+		},
+		{
+			// Batch 1 holds 200 rows and pages; batch 2, 30 rows: one page.
+			name:     "lookup",
+			body:     mobilesArg(numbers),
+			requests: 2 + parallel,
+			want: []string{"Unable to Read Contacts Blocklist",
+				"could not read the blocklist status of 130 numbers on every channel. No partial list was returned.",
+				"Failed: batch 1 of 2, 100 numbers"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sb := startSandbox(t, testAccount(nil, blocklist), sandbox.Options{})
+			sb.AddFault(sandbox.Fault{API: "contacts", DropOffset: true, Times: -1})
+			run := newCLIRun(t, cliConfig(sb.URL(), nil, fmt.Sprintf(`
+data "kaleyra_contacts_blocklisted" "test" {
+  %[1]s
+
+  timeouts {
+    read = "60s"
+  }
+}
+`, tc.body)))
+			start := time.Now()
+			stdout, stderr, _, code := run.terraform("plan", "-no-color")
+			elapsed := time.Since(start)
+			reqs := sb.Requests()
+			t.Logf("terraform plan failed after %s and %d requests", elapsed.Round(time.Millisecond), len(reqs))
+			if code != 1 {
+				t.Fatalf("terraform plan exited %d, want 1:\n%s%s", code, stdout, stderr)
+			}
+			want := append(tc.want,
+				"Cause: the Contacts API returned the same page again: page 2 (offset 100) has exactly the 100 rows of page 1 (offset 0)",
+				"is dropping the `offset` query parameter", "Check `base_url`")
+			if !errorLike(want...).MatchString(stderr) {
+				t.Errorf("the plan's error does not say %q:\n%s", want, stderr)
+			}
+			if strings.Contains(stderr, "Timed Out") {
+				t.Errorf("the read ran into its timeout:\n%s", stderr)
+			}
+			if len(reqs) > tc.requests {
+				t.Errorf("the sandbox received %d requests, want at most %d", len(reqs), tc.requests)
+			}
+		})
+	}
 }
 
 func TestFault_redirectToAnotherHostRefused(t *testing.T) {

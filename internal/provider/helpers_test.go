@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -55,6 +56,15 @@ func testProvidersWith(tune func(*kaleyra.Config)) map[string]func() (tfprotov6.
 			fastRetries(c)
 			tune(c)
 		}))()),
+	}
+}
+
+// frameworkProviders serves the provider with fast retries through the
+// plain framework server, without ProtocolServer: the large-state path's
+// fallback, which sets states and results the framework's way.
+func frameworkProviders() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"kaleyra": providerserver.NewProtocol6WithError(New("test", WithClientConfig(fastRetries))()),
 	}
 }
 
@@ -216,10 +226,10 @@ func mobilesArg(numbers []string) string {
 	return "mobiles = " + testutil.HCLStrings(numbers)
 }
 
-// cliLookupConfig is a configuration for the real CLI (newCLIRun): the
-// provider's source, sandboxProvider(baseURL, provider) and a
-// kaleyra_contacts_blocklisted "lookup" of numbers on every channel.
-func cliLookupConfig(baseURL string, provider map[string]string, numbers []string) string {
+// cliConfig is a configuration for the real CLI (newCLIRun): the
+// provider's source, sandboxProvider(baseURL, provider) and body, HCL
+// written verbatim.
+func cliConfig(baseURL string, provider map[string]string, body string) string {
 	return `
 terraform {
   required_providers {
@@ -228,11 +238,17 @@ terraform {
     }
   }
 }
-` + sandboxProvider(baseURL, provider) + fmt.Sprintf(`
+` + sandboxProvider(baseURL, provider) + body
+}
+
+// cliLookupConfig is cliConfig with a kaleyra_contacts_blocklisted
+// "lookup" of numbers on every channel.
+func cliLookupConfig(baseURL string, provider map[string]string, numbers []string) string {
+	return cliConfig(baseURL, provider, fmt.Sprintf(`
 data "kaleyra_contacts_blocklisted" "lookup" {
   mobiles = %[1]s
 }
-`, testutil.HCLStrings(numbers))
+`, testutil.HCLStrings(numbers)))
 }
 
 // ---- Checks on errors, state and the requests the sandbox received.

@@ -2,18 +2,25 @@
 // terraform-plugin-framework. Each file holds one thing:
 //
 //   - provider.go: the provider block, its environment fallbacks, Configure.
-//   - whatsapp_blocked_users_data_source.go, contacts_blocklisted_data_source.go:
-//     one data source each (schema, Read, mappers to Terraform values).
+//   - whatsapp_blocked_users.go, contacts_blocklisted.go: what the data
+//     source and the ephemeral resource of each type share: the schema,
+//     the read, the mappers to Terraform values.
+//   - *_data_source.go, *_ephemeral_resource.go: the data sources and
+//     ephemeral resources themselves, thin: config in, shared read, state
+//     or result out. ephemeral_schema.go builds an ephemeral resource's
+//     schema from its data source's.
 //   - e164_function.go: provider::kaleyra::e164.
 //   - diagnostics.go: every read error as one diagnostic.
 //   - validators.go: the plan-time validators.
 //   - timeouts.go: the timeouts { read } block and the timed, shared read
-//     both data sources run; shared_reads.go: identical reads read once.
-//   - state.go: the state built from the schema's types (buildState),
-//     never a panic; lazy_list.go: the list type that spares the framework
-//     a conversion of every element; server.go: ProtocolServer, which
-//     carries large states past the framework's post-read copies.
-//   - configure.go, logging.go: provider data for data sources; tflog.
+//     every read runs; shared_reads.go: identical reads read once.
+//   - state.go: the state (or ephemeral result) built from the schema's
+//     types (buildState), never a panic; lazy_list.go: the list type that
+//     spares the framework a conversion of every element; server.go:
+//     ProtocolServer, which carries large results past the framework's
+//     post-read passes (DESIGN.md, "Workarounds").
+//   - configure.go, logging.go: provider data for data sources and
+//     ephemeral resources; tflog.
 //
 // Tests: helpers_test.go holds the helpers the tests share (and
 // internal/testutil those shared with the benchmarks).
@@ -30,6 +37,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -56,8 +64,9 @@ const (
 )
 
 var (
-	_ provider.Provider              = (*kaleyraProvider)(nil)
-	_ provider.ProviderWithFunctions = (*kaleyraProvider)(nil)
+	_ provider.Provider                       = (*kaleyraProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*kaleyraProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*kaleyraProvider)(nil)
 )
 
 // Option adjusts the provider; tests use it to shorten retry waits.
@@ -95,12 +104,13 @@ type kaleyraProviderModel struct {
 	MaxParallelRequests types.Int64  `tfsdk:"max_parallel_requests"`
 }
 
-// providerData is what data sources receive from Configure.
+// providerData is what data sources and ephemeral resources receive from
+// Configure.
 type providerData struct {
 	client *kaleyra.Client
 	apiKey string
 	// reads shares identical reads between this configuration's data
-	// sources: see sharedReads.
+	// sources and ephemeral resources: see sharedReads.
 	reads *sharedReads
 }
 
@@ -181,8 +191,10 @@ func (p *kaleyraProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Validators: []validator.Int64{int64validator.AtLeast(0)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("The time limit of one HTTP request, as a Go duration such as `30s` "+
-					"or `2m`; a request over it is retried like a network error. Defaults to `%s`.", kaleyra.DefaultRequestTimeout),
+				MarkdownDescription: fmt.Sprintf("The time limit of one HTTP attempt, from the moment it holds a request "+
+					"slot (see `max_parallel_requests`) until its answer has arrived, as a Go duration such as `30s` or `2m`; "+
+					"an attempt over it is retried like a network error. The wait for a slot does not count: only the read's "+
+					"`timeouts.read` bounds it. Defaults to `%s`.", kaleyra.DefaultRequestTimeout),
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
@@ -237,6 +249,7 @@ func (p *kaleyraProvider) Configure(ctx context.Context, req provider.ConfigureR
 	})
 	data := &providerData{client: client, apiKey: cfg.APIKey, reads: newSharedReads()}
 	resp.DataSourceData = data
+	resp.EphemeralResourceData = data
 	resp.ResourceData = data
 }
 
@@ -345,6 +358,13 @@ func (p *kaleyraProvider) DataSources(_ context.Context) []func() datasource.Dat
 	return []func() datasource.DataSource{
 		NewWhatsappBlockedUsersDataSource,
 		NewContactsBlocklistedDataSource,
+	}
+}
+
+func (p *kaleyraProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewWhatsappBlockedUsersEphemeralResource,
+		NewContactsBlocklistedEphemeralResource,
 	}
 }
 

@@ -132,6 +132,51 @@ func TestTimeouts_readPastItsTimeoutFailsNamingIt(t *testing.T) {
 	}
 }
 
+// TestTimeouts_requestTimeoutCountsFromTheRequestSlot is issue 19's first
+// case as a new user meets it: four lookups in one configuration, one
+// request in flight at a time, 0.4 s per answer, `request_timeout = "1s"`
+// and no retries. Each request takes 0.4 s once sent, but the fourth waits
+// 1.2 s for its turn: the plan succeeds only if the request timeout starts
+// when the request holds its slot. Exactly four requests: none timed out
+// and was sent again.
+func TestTimeouts_requestTimeoutCountsFromTheRequestSlot(t *testing.T) {
+	lookups := []string{probeMobile, "+919800000001", "+919800000002", "+919800000003"}
+	sb := startSandbox(t, probeAccount(), sandbox.Options{Latency: 400 * time.Millisecond})
+	var body strings.Builder
+	for i, number := range lookups {
+		fmt.Fprintf(&body, `
+data "kaleyra_contacts_blocklisted" "lookup_%[1]d" {
+  mobiles = [%[2]q]
+}
+
+output "blocked_%[1]d" {
+  value = data.kaleyra_contacts_blocklisted.lookup_%[1]d.blocked[%[2]q]
+}
+`, i, number)
+	}
+	run := newCLIRun(t, cliConfig(sb.URL(), map[string]string{
+		"max_parallel_requests": "1", "request_timeout": `"1s"`, "max_retries": "0",
+	}, body.String()))
+	start := time.Now()
+	stdout, stderr, _, code := run.terraform("plan", "-no-color")
+	t.Logf("terraform plan took %s", time.Since(start).Round(time.Millisecond))
+	if code != 0 {
+		t.Fatalf("terraform plan exited %d:\n%s%s", code, stdout, stderr)
+	}
+	for i := range lookups {
+		// Only probeMobile is blocklisted.
+		if want := fmt.Sprintf("blocked_%d = %t", i, i == 0); !strings.Contains(stdout, want) {
+			t.Errorf("the plan does not show %q:\n%s", want, stdout)
+		}
+	}
+	if reqs := sb.Requests(); len(reqs) != len(lookups) {
+		t.Errorf("the sandbox received %d requests (statuses %v), want %d: one per lookup", len(reqs), statuses(reqs), len(lookups))
+	}
+	if got := sb.MaxInFlight(); got != 1 {
+		t.Errorf("%d requests were in flight at once, want 1 (max_parallel_requests)", got)
+	}
+}
+
 func TestTimeouts_contactsTimeoutAndDefaultIsAccepted(t *testing.T) {
 	sb := startSandbox(t, testAccount(nil, []sandbox.BlocklistEntry{{Mobile: "+919800000001", Channel: "sms"}}), sandbox.Options{})
 	resource.UnitTest(t, resource.TestCase{

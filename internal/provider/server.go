@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -10,23 +11,43 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// The data sources' results are lists of up to 100,000 rows. After Read,
-// terraform-plugin-framework deep-copies the state, compares the copy with
-// the original element by element, and walks it again to turn null list
-// blocks into empty ones (with a path conversion for every null value,
-// such as each `contacts[].channel`). Profiled under the real CLI at
-// 100,000 rows, that was most of the provider's time and memory (see the
-// README's Performance section): work whose answer is known, since the
-// state is built from the schema by buildState, has no blocks to reify,
-// and its only semantic-equality types are the lazy lists.
+// The large-state path. DESIGN.md ("Workarounds") says why it exists,
+// what it relies on, which tests hold it to that, and when to delete it.
+//
+// The reads' results are lists of up to 100,000 rows. After a data
+// source's Read, terraform-plugin-framework copies the configuration and
+// the state, walks every attribute for semantic equality, compares the
+// result with the state, and when encoding the response walks the state
+// again to turn null list and set blocks into empty ones, converting a
+// path for each null value on the way (such as each `contacts[].channel`).
+// It encodes an ephemeral resource's result after the same block walk.
+// Profiled under the real CLI at 100,000 rows, that was most of the
+// provider's time and memory: work whose answer is known, since the state
+// is built from the schema by buildState, and the schemas have no list or
+// set blocks, no dynamic attributes and no types with semantic equality
+// (TestLargeStatePath_* hold both to that).
 //
 // So the provider is served through protocolServer, which hands each
-// ReadDataSource call a stateCarrier in its context. A data source passes
-// its finished state to setState: with a carrier, the state travels in the
-// carrier and the framework sees a null state; protocolServer then encodes
-// the carried state into the response itself. Without a carrier (a plain
-// framework server), setState sets the state normally: slower, the same
-// result. Diagnostics, deferrals and every other RPC are the framework's.
+// ReadDataSource and OpenEphemeralResource call a carrier in its context.
+// The read passes its finished value to setState or setResult: with a
+// carrier, the value travels in the carrier and the framework sees a null
+// state or result; protocolServer then encodes the carried value into the
+// response itself. Without a carrier (the plain framework server), the
+// value is set normally: slower, the same bytes. Diagnostics, deferrals
+// and every other RPC are the framework's.
+
+// frameworkServer is what the framework's protocol 6 server implements:
+// the provider server, and the optional servers terraform-plugin-go still
+// keeps apart from it (its deprecated ProviderServerWith* interfaces).
+// protocolServer embeds all of it, so a type assertion for any of them
+// succeeds on the wrapper exactly when it does on the framework's server
+// (TestLargeStatePath_wrapperKeepsTheFrameworksInterfaces).
+type frameworkServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
+}
 
 // ProtocolServer returns the factory of the provider's protocol 6 server:
 // the framework's server for p, with the large-state path above. main and
@@ -38,40 +59,59 @@ func ProtocolServer(p provider.Provider) func() (tfprotov6.ProviderServer, error
 		if err != nil {
 			return nil, err
 		}
-		return protocolServer{ProviderServer: inner}, nil
+		server, ok := inner.(frameworkServer)
+		if !ok {
+			return nil, fmt.Errorf("the framework's protocol server (%T) no longer implements every interface "+
+				"internal/provider/server.go's frameworkServer lists: update frameworkServer to what it implements", inner)
+		}
+		return protocolServer{frameworkServer: server}, nil
 	}
 }
 
 type protocolServer struct {
-	tfprotov6.ProviderServer
+	frameworkServer
 }
 
-type stateCarrierKey struct{}
+type carrierKey struct{}
 
-// stateCarrier carries one read's state past the framework.
-type stateCarrier struct {
-	state tftypes.Value
+// carrier takes one read's finished value past the framework.
+type carrier struct {
+	value tftypes.Value
 	set   bool
 }
 
 func (s protocolServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	carrier := &stateCarrier{}
-	resp, err := s.ProviderServer.ReadDataSource(context.WithValue(ctx, stateCarrierKey{}, carrier), req)
-	if err != nil || resp == nil || !carrier.set || hasErrors(resp.Diagnostics) || resp.Deferred != nil {
+	c := &carrier{}
+	resp, err := s.frameworkServer.ReadDataSource(context.WithValue(ctx, carrierKey{}, c), req)
+	if err != nil || resp == nil || !c.set || hasErrors(resp.Diagnostics) || resp.Deferred != nil {
 		return resp, err
 	}
-	state, err := tfprotov6.NewDynamicValue(carrier.state.Type(), carrier.state)
-	if err != nil {
-		resp.Diagnostics = append(resp.Diagnostics, &tfprotov6.Diagnostic{
-			Severity: tfprotov6.DiagnosticSeverityError,
-			Summary:  "Unable to Encode Data Source State",
-			Detail:   "The state could not be encoded for Terraform: " + err.Error() + ". " + reportBug,
-		})
-		resp.State = nil
-		return resp, nil //nolint:nilerr // reported as a diagnostic, as the framework reports its own
-	}
-	resp.State = &state
+	resp.State, resp.Diagnostics = c.encode(resp.Diagnostics, "Data Source State")
 	return resp, nil
+}
+
+func (s protocolServer) OpenEphemeralResource(ctx context.Context, req *tfprotov6.OpenEphemeralResourceRequest) (*tfprotov6.OpenEphemeralResourceResponse, error) {
+	c := &carrier{}
+	resp, err := s.frameworkServer.OpenEphemeralResource(context.WithValue(ctx, carrierKey{}, c), req)
+	if err != nil || resp == nil || !c.set || hasErrors(resp.Diagnostics) || resp.Deferred != nil {
+		return resp, err
+	}
+	resp.Result, resp.Diagnostics = c.encode(resp.Diagnostics, "Ephemeral Resource Result")
+	return resp, nil
+}
+
+// encode encodes the carried value for Terraform; a failure is a
+// diagnostic, as the framework reports its own.
+func (c *carrier) encode(diags []*tfprotov6.Diagnostic, what string) (*tfprotov6.DynamicValue, []*tfprotov6.Diagnostic) {
+	value, err := tfprotov6.NewDynamicValue(c.value.Type(), c.value)
+	if err != nil {
+		return nil, append(diags, &tfprotov6.Diagnostic{
+			Severity: tfprotov6.DiagnosticSeverityError,
+			Summary:  "Unable to Encode " + what,
+			Detail:   "The value could not be encoded for Terraform: " + err.Error() + ". " + reportBug,
+		})
+	}
+	return &value, diags
 }
 
 func hasErrors(diags []*tfprotov6.Diagnostic) bool {
@@ -83,13 +123,31 @@ func hasErrors(diags []*tfprotov6.Diagnostic) bool {
 	return false
 }
 
-// setState sets a read's finished state: through the carrier in ctx when
-// the provider is served by ProtocolServer, else on state directly.
+// carry hands a finished value to the carrier in ctx, when the provider
+// is served by ProtocolServer, and reports whether there was one.
+func carry(ctx context.Context, value tftypes.Value) bool {
+	c, ok := ctx.Value(carrierKey{}).(*carrier)
+	if ok {
+		c.value, c.set = value, true
+	}
+	return ok
+}
+
+// setState sets a data source's finished state: through the carrier in
+// ctx when there is one (the framework then sees a null state), else on
+// state directly.
 func setState(ctx context.Context, state *tfsdk.State, value tftypes.Value) {
-	if carrier, ok := ctx.Value(stateCarrierKey{}).(*stateCarrier); ok {
-		carrier.state, carrier.set = value, true
-		state.Raw = tftypes.NewValue(value.Type(), nil)
-		return
+	if carry(ctx, value) {
+		value = tftypes.NewValue(value.Type(), nil)
 	}
 	state.Raw = value
+}
+
+// setResult sets an ephemeral resource's finished result, as setState
+// does a state.
+func setResult(ctx context.Context, result *tfsdk.EphemeralResultData, value tftypes.Value) {
+	if carry(ctx, value) {
+		value = tftypes.NewValue(value.Type(), nil)
+	}
+	result.Raw = value
 }

@@ -5,28 +5,28 @@ import (
 	"sync"
 )
 
-// sharedReads lets the data sources of one provider configuration share
-// identical reads: the same query (arguments other than `page_size`) is
-// read from Kaleyra once, in flight or finished, for the life of the
-// provider process. Terraform configures one provider instance per
-// provider configuration (alias), and each Configure makes its own
-// sharedReads, so different configurations (other credentials, hosts or
-// aliases) never share. Results are immutable once stored: readers only
-// read them. Failed reads are not kept.
+// sharedReadsDoc explains shared reads in the data sources' and ephemeral
+// resources' docs.
+const sharedReadsDoc = "Identical reads are made once: data sources and ephemeral resources of the same provider " +
+	"configuration with the same query (the same arguments, `page_size` aside) share one read, in flight or " +
+	"finished, for the life of the provider process (one plan or one apply). Those of different provider " +
+	"configurations (an alias, other credentials or another host) never share. It matters in one case: a read " +
+	"deferred to apply (because an argument is only known then) that repeats a query already read in the same " +
+	"apply gets that earlier result, even if something else changed the list in between. To see such a change, " +
+	"read through another provider configuration (an alias).\n\n"
+
+// sharedReads lets the data sources and ephemeral resources of one
+// provider configuration share identical reads: the same query (arguments
+// other than `page_size`) is read from Kaleyra once, in flight or finished,
+// for the life of the provider process, whichever kind asks. Terraform
+// configures one provider instance per provider configuration (alias), and
+// each Configure makes its own sharedReads, so different configurations
+// (other credentials, hosts or aliases) never share. Results are immutable
+// once stored: readers only read them. Failed reads are not kept.
 //
 // It is singleflight plus a map of finished reads, written out because the
-// data source that runs a read must wait for it (its cancellation comes
-// back as the client's own error), while the others wait on their own
-// context too.
-// sharedReadsDoc explains shared reads in both data sources' docs.
-const sharedReadsDoc = "Identical reads are made once: data sources of the same provider configuration with the " +
-	"same query (the same arguments, `page_size` aside) share one read, in flight or finished, for the life of " +
-	"the provider process (one plan or one apply). Data sources of different provider configurations (an alias, " +
-	"other credentials or another host) never share. It matters in one case: a read deferred to apply (because " +
-	"an argument is only known then) that repeats a query already read in the same apply gets that earlier " +
-	"result, even if something else changed the list in between. To see such a change, read through another " +
-	"provider configuration (an alias).\n\n"
-
+// read that runs a query must wait for it (its cancellation comes back as
+// the client's own error), while the others wait on their own context too.
 type sharedReads struct {
 	mu       sync.Mutex
 	done     map[string]any

@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// The data sources build their large results directly as Terraform values
-// and set them as the raw state. Going through attr.Value models and
+// The data sources and ephemeral resources build their large results
+// directly as Terraform values and set them as the raw state or result.
+// Going through attr.Value models and
 // reflection costs about ten times the memory and time at 100,000 rows
 // (see `make bench`), and these lists are what the provider is for.
 //
@@ -21,17 +23,19 @@ import (
 // or a value of the wrong type is a diagnostic naming the attribute, never
 // a panic inside tftypes.NewValue.
 
-// stateValues are a data source's state values by attribute name. A zero
+// stateValues are a read's state (or ephemeral result) values by attribute
+// name. A zero
 // tftypes.Value (no type) stands for null: buildState gives it the
 // attribute's type.
 type stateValues map[string]tftypes.Value
 
-// stateObjectType is the Terraform object type of the state's schema.
-func stateObjectType(ctx context.Context, state tfsdk.State) (tftypes.Object, diag.Diagnostics) {
+// stateObjectType is the Terraform object type of a schema, given its
+// type (a state's or an ephemeral result's Schema.Type()).
+func stateObjectType(ctx context.Context, schemaType attr.Type) (tftypes.Object, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	obj, ok := state.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	obj, ok := schemaType.TerraformType(ctx).(tftypes.Object)
 	if !ok {
-		diags.AddError("Unexpected Schema Type", "The data source schema is not an object. "+reportBug)
+		diags.AddError("Unexpected Schema Type", "The schema is not an object. "+reportBug)
 	}
 	return obj, diags
 }
@@ -115,21 +119,37 @@ func tfList(elem tftypes.Type, values []tftypes.Value) tftypes.Value {
 	return tftypes.NewValue(tftypes.List{ElementType: elem}, values)
 }
 
-// setLargeState builds a data source's state from the schema of state
-// (values gets the element object type of its list attribute listAttr)
-// and sets it: see buildState and setState.
-func setLargeState(ctx context.Context, state *tfsdk.State, listAttr string, values func(elem tftypes.Object) stateValues) diag.Diagnostics {
-	obj, diags := stateObjectType(ctx, *state)
+// largeValue builds the value of a schema of type schemaType: values
+// gets the element object type of the schema's list attribute listAttr.
+// See buildState.
+func largeValue(ctx context.Context, schemaType attr.Type, listAttr string, values func(elem tftypes.Object) stateValues) (tftypes.Value, diag.Diagnostics) {
+	obj, diags := stateObjectType(ctx, schemaType)
 	if diags.HasError() {
-		return diags
+		return tftypes.Value{}, diags
 	}
 	elem, diags := listElementObject(obj, listAttr)
 	if diags.HasError() {
-		return diags
+		return tftypes.Value{}, diags
 	}
-	value, diags := buildState(obj, values(elem))
+	return buildState(obj, values(elem))
+}
+
+// setLargeState builds a data source's state (see largeValue) and sets it
+// (see setState).
+func setLargeState(ctx context.Context, state *tfsdk.State, listAttr string, values func(elem tftypes.Object) stateValues) diag.Diagnostics {
+	value, diags := largeValue(ctx, state.Schema.Type(), listAttr, values)
 	if !diags.HasError() {
 		setState(ctx, state, value)
+	}
+	return diags
+}
+
+// setLargeResult builds an ephemeral resource's result (see largeValue)
+// and sets it (see setResult).
+func setLargeResult(ctx context.Context, result *tfsdk.EphemeralResultData, listAttr string, values func(elem tftypes.Object) stateValues) diag.Diagnostics {
+	value, diags := largeValue(ctx, result.Schema.Type(), listAttr, values)
+	if !diags.HasError() {
+		setResult(ctx, result, value)
 	}
 	return diags
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/kaleyra/terraform-provider-kaleyra/internal/kaleyra"
@@ -26,7 +25,7 @@ func dataSourceStates(t *testing.T) map[string]struct {
 	objectOf := func(ds datasource.DataSource) tftypes.Object {
 		var resp datasource.SchemaResponse
 		ds.Schema(ctx, datasource.SchemaRequest{}, &resp)
-		obj, diags := stateObjectType(ctx, tfsdk.State{Schema: resp.Schema})
+		obj, diags := stateObjectType(ctx, resp.Schema.Type())
 		if diags.HasError() {
 			t.Fatal(diags)
 		}

@@ -7,10 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	dstimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
+	eptimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/ephemeral/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	epschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -19,41 +21,73 @@ import (
 // defaultReadTimeout bounds a whole read when `timeouts { read }` is unset.
 const defaultReadTimeout = 20 * time.Minute
 
-// timeoutsBlock is the `timeouts { read = "…" }` block of both data
-// sources, in the terraform-plugin-framework-timeouts convention (its Type
-// and Value, so `Value.Read` parses it), with a positive-duration validator
-// that names the attribute: the library's own accepts "0s" and "-1h".
-func timeoutsBlock() schema.Block {
-	return schema.SingleNestedBlock{
-		MarkdownDescription: "Time limits of this data source.",
-		CustomType: timeouts.Type{ObjectType: types.ObjectType{
-			AttrTypes: map[string]attr.Type{"read": types.StringType},
-		}},
-		Attributes: map[string]schema.Attribute{
-			"read": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("The longest the whole read may take, retries and `Retry-After` "+
-					"waits included, as a Go duration such as `90s` or `30m`. Past it the read fails with an error "+
-					"naming this timeout; no partial list is returned. Defaults to `%s`.", shortDuration(defaultReadTimeout)),
-				Optional:   true,
-				Validators: []validator.String{durationValidator{}},
-			},
-		},
+// timeoutsReadAttribute is the `read` attribute of the `timeouts` block, the
+// same for a data source and an ephemeral resource, with a
+// positive-duration validator that names it: the timeouts module's own
+// accepts "0s" and "-1h".
+func timeoutsReadAttribute() dsschema.StringAttribute {
+	return dsschema.StringAttribute{
+		MarkdownDescription: fmt.Sprintf("The longest the whole read may take, retries and `Retry-After` "+
+			"waits included, as a Go duration such as `90s` or `30m`. Past it the read fails with an error "+
+			"naming this timeout; no partial list is returned. Defaults to `%s`.", shortDuration(defaultReadTimeout)),
+		Optional:   true,
+		Validators: []validator.String{durationValidator{}},
 	}
 }
 
+var timeoutsObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{"read": types.StringType}}
+
+// timeoutsBlock is a data source's `timeouts { read = "…" }` block, in the
+// terraform-plugin-framework-timeouts convention (the module's datasource
+// Type and Value).
+func timeoutsBlock() dsschema.Block {
+	return dsschema.SingleNestedBlock{
+		MarkdownDescription: "Time limits of the read.",
+		CustomType:          dstimeouts.Type{ObjectType: timeoutsObjectType},
+		Attributes:          map[string]dsschema.Attribute{"read": timeoutsReadAttribute()},
+	}
+}
+
+// ephemeralTimeoutsBlock is the same block for an ephemeral resource, of
+// the module's ephemeral Type. It keeps the name `read` (the module's
+// ephemeral convention is `open`) so that the ephemeral resource takes
+// exactly the data source's arguments.
+func ephemeralTimeoutsBlock() epschema.Block {
+	return epschema.SingleNestedBlock{
+		MarkdownDescription: "Time limits of the read.",
+		CustomType:          eptimeouts.Type{ObjectType: timeoutsObjectType},
+		Attributes:          map[string]epschema.Attribute{"read": epschema.StringAttribute(timeoutsReadAttribute())},
+	}
+}
+
+// timeoutsValue is the value of a `timeouts` block: the timeouts module's
+// datasource or ephemeral Value.
+type timeoutsValue interface {
+	attr.Value
+	Attributes() map[string]attr.Value
+}
+
+var (
+	_ timeoutsValue = dstimeouts.Value{}
+	_ timeoutsValue = eptimeouts.Value{}
+)
+
 // readDeadline is the read timeout configured in t (or the default) and
 // how to name it in a diagnostic: `timeouts.read = "3s"`.
-func readDeadline(ctx context.Context, t timeouts.Value) (time.Duration, string, error) {
-	d, diags := t.Read(ctx, defaultReadTimeout)
-	if diags.HasError() {
-		return 0, "", errors.New(diags.Errors()[0].Detail())
+func readDeadline(t timeoutsValue) (time.Duration, string, error) {
+	def := fmt.Sprintf("the default read timeout of %s (`timeouts.read`)", shortDuration(defaultReadTimeout))
+	if t.IsNull() || t.IsUnknown() {
+		return defaultReadTimeout, def, nil
 	}
-	if !t.IsNull() && !t.IsUnknown() {
-		if v, ok := t.Attributes()["read"].(types.String); ok && !v.IsNull() {
-			return d, fmt.Sprintf("`timeouts.read = %q`", v.ValueString()), nil
-		}
+	v, ok := t.Attributes()["read"].(types.String)
+	if !ok || v.IsNull() || v.IsUnknown() {
+		return defaultReadTimeout, def, nil
 	}
-	return d, fmt.Sprintf("the default read timeout of %s (`timeouts.read`)", shortDuration(defaultReadTimeout)), nil
+	d, err := time.ParseDuration(v.ValueString())
+	if err != nil || d <= 0 {
+		return 0, "", fmt.Errorf("`timeouts.read` is %q; expected a positive Go duration such as \"90s\" or \"30m\"", v.ValueString())
+	}
+	return d, fmt.Sprintf("`timeouts.read = %q`", v.ValueString()), nil
 }
 
 // readTimedOut tells whether a read failed because its own deadline
@@ -74,15 +108,15 @@ func shortDuration(d time.Duration) string {
 	return s
 }
 
-// timedSharedRead runs a data source's read: bounded by its read timeout
-// (t, or the default), shared with identical reads of this provider
-// configuration under key, and any failure reported as one diagnostic. ok
-// is false when it failed; shared tells whether another data source's read
-// was used.
-func timedSharedRead[T any](ctx context.Context, data *providerData, key string, t timeouts.Value, failure readFailure,
+// timedSharedRead runs a read of a data source or an ephemeral resource:
+// bounded by its read timeout (t, or the default), shared with identical
+// reads of this provider configuration under key, whatever their kind,
+// and any failure reported as one diagnostic. ok is false when it failed;
+// shared tells whether another read's result was used.
+func timedSharedRead[T any](ctx context.Context, data *providerData, key string, t timeoutsValue, failure readFailure,
 	diags *diag.Diagnostics, read func(context.Context) (T, error),
 ) (result T, shared, ok bool) {
-	timeout, timeoutName, err := readDeadline(ctx, t)
+	timeout, timeoutName, err := readDeadline(t)
 	if err != nil {
 		diags.AddAttributeError(path.Root("timeouts").AtName("read"), "Invalid Read Timeout", err.Error())
 		return result, false, false
@@ -95,7 +129,7 @@ func timedSharedRead[T any](ctx context.Context, data *providerData, key string,
 		addReadTimeoutError(diags, failure, timeoutName)
 		return result, shared, false
 	case err != nil:
-		addReadError(diags, failure, err)
+		addReadError(diags, failure, err, data.client.Redactor())
 		return result, shared, false
 	}
 	return result, shared, true

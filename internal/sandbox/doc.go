@@ -32,7 +32,9 @@
 // (CodeBlocklistChanged), CNT195 as HTTP 400, WA404 for unknown paths and
 // WA429 for a Fault with status 429.
 //
-// Faults (see Fault) inject failures; admin endpoints under /_sandbox/ (see
-// admin.go) let a separate process install them and read the request log.
+// Faults (see Fault) inject failures, among them answers that echo the
+// request (its numbers, query and api-key header) as an API or a gateway
+// can; admin endpoints under /_sandbox/ (see admin.go) let a separate
+// process install them and read the request log, which never shows a key.
 // The command cmd/kaleyra-sandbox serves a Server on a loopback port.
 package sandbox

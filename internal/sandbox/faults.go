@@ -20,8 +20,32 @@ import (
 //
 // What happens, in order: Delay; then RedirectTo, or RawBody, or Accepted, or
 // BlocklistChanged, or an error envelope (Status and/or Code), or else the
-// real answer (with CursorLoop); then RetryAfter, PadTo, and Truncate or Reset
-// apply to whatever answer was built.
+// real answer (with CursorLoop, or DropOffset); then RetryAfter, PadTo, and
+// Truncate or Reset apply to whatever answer was built.
+//
+// DropOffset plays a proxy or gateway that drops the contacts API's offset
+// parameter: the real answer is built as if the request had none, so every
+// page is the first. A client that pages by offset and never checks what
+// comes back reads the first page forever.
+//
+// EchoRequest makes the answer quote the request, as an API that names the
+// value it rejects or a gateway's error page that shows the request do: in
+// Message, in Fields (keys and values) and in RawBody, these placeholders
+// are replaced by what the request carried:
+//
+//	{method}         the method, "GET"
+//	{path}           the path as sent (escaped: "%2B9194…" stays so)
+//	{query}          the query as sent: "limit=100&mobile=%2B9198…%2C%2B9198…"
+//	{mobile}         the first number asked about, as written: a contacts
+//	                 request's first `mobile`, a WhatsApp request's business
+//	                 number ("+9198…"); "" if none
+//	{mobile_digits}  {mobile} without its '+' ("9198…")
+//	{mobiles}        every number of a contacts request's `mobile`, as
+//	                 written, comma-separated; a WhatsApp request's business
+//	                 number
+//	{api_key}        the api-key header as received
+//
+// An echo goes into the answer only: the request log never shows the key.
 type Fault struct {
 	// Which requests: all must match.
 	API            string `json:"api,omitempty"`             // "whatsapp" | "contacts" | "" (any)
@@ -44,9 +68,14 @@ type Fault struct {
 	Delay            Duration          `json:"delay,omitempty"`             // wait before answering (request cancellation honoured)
 	RedirectTo       string            `json:"redirect_to,omitempty"`       // 302 Found (or Status if 3xx), Location: RedirectTo + original path and query
 	CursorLoop       bool              `json:"cursor_loop,omitempty"`       // WhatsApp: paging.cursors.after (and next) is the request's own after cursor (on a first page: its before cursor)
+	DropOffset       bool              `json:"drop_offset,omitempty"`       // contacts: answered as if the request had no offset (a gateway dropping it): always the first page
 	BlocklistChanged bool              `json:"blocklist_changed,omitempty"` // WhatsApp: Meta's 139102 passed through (see CodeBlocklistChanged)
 	AddBlocked       []string          `json:"add_blocked,omitempty"`       // with BlocklistChanged: append these wa_ids to the number first
+	EchoRequest      bool              `json:"echo_request,omitempty"`      // fill the placeholders in Message, Fields and RawBody from the request (see above)
 }
+
+// echoPlaceholders are the placeholders EchoRequest fills.
+var echoPlaceholders = []string{"{method}", "{path}", "{query}", "{mobile}", "{mobile_digits}", "{mobiles}", "{api_key}"}
 
 // Duration is a time.Duration that marshals to JSON as a string such as
 // "250ms". It unmarshals from such a string or from integer nanoseconds.
@@ -121,6 +150,9 @@ func (f Fault) Validate() error {
 	if (f.CursorLoop || f.BlocklistChanged) && f.API == "contacts" {
 		bad("cursor_loop and blocklist_changed apply to whatsapp requests only")
 	}
+	if f.DropOffset && f.API == "whatsapp" {
+		bad("drop_offset applies to contacts requests only")
+	}
 	if len(f.AddBlocked) > 0 && !f.BlocklistChanged {
 		bad("add_blocked needs blocklist_changed")
 	}
@@ -134,18 +166,84 @@ func (f Fault) Validate() error {
 		bad("content_type needs raw_body")
 	}
 	actions := 0
-	for _, set := range []bool{f.RedirectTo != "", f.RawBody != "", f.Accepted, f.BlocklistChanged, f.CursorLoop} {
+	for _, set := range []bool{f.RedirectTo != "", f.RawBody != "", f.Accepted, f.BlocklistChanged, f.CursorLoop, f.DropOffset} {
 		if set {
 			actions++
 		}
 	}
 	if actions > 1 {
-		bad("redirect_to, raw_body, accepted, blocklist_changed and cursor_loop exclude each other")
+		bad("redirect_to, raw_body, accepted, blocklist_changed, cursor_loop and drop_offset exclude each other")
 	}
-	if (f.Accepted || f.CursorLoop) && (f.Status != 0 || f.Code != "") {
-		bad("accepted and cursor_loop take no status or code")
+	if (f.Accepted || f.CursorLoop || f.DropOffset) && (f.Status != 0 || f.Code != "") {
+		bad("accepted, cursor_loop and drop_offset take no status or code")
+	}
+	if f.EchoRequest {
+		switch {
+		case f.RedirectTo != "" || f.Accepted || f.BlocklistChanged || f.CursorLoop:
+			bad("echo_request fills message, fields and raw_body; redirect_to, accepted, blocklist_changed and cursor_loop send none")
+		case !f.hasPlaceholder():
+			bad("echo_request needs a placeholder (%s) in message, fields or raw_body", strings.Join(echoPlaceholders, ", "))
+		case f.RawBody == "" && f.Status == 0 && f.Code == "":
+			bad("echo_request with message or fields needs the error envelope's status or code")
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// hasPlaceholder reports whether Message, Fields or RawBody holds one of
+// the placeholders EchoRequest fills.
+func (f Fault) hasPlaceholder() bool {
+	texts := []string{f.Message, f.RawBody}
+	for k, v := range f.Fields {
+		texts = append(texts, k, v)
+	}
+	for _, t := range texts {
+		for _, p := range echoPlaceholders {
+			if strings.Contains(t, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// echoed is f with the placeholders of EchoRequest filled from r; f itself
+// when it does not echo.
+func (f *Fault) echoed(r *http.Request, rt route) *Fault {
+	if !f.EchoRequest {
+		return f
+	}
+	var mobiles []string
+	switch rt.api {
+	case "contacts":
+		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil && len(q["mobile"]) > 0 {
+			mobiles = splitMobiles(q["mobile"][0])
+		}
+	case "whatsapp":
+		mobiles = []string{rt.phone}
+	}
+	first := ""
+	if len(mobiles) > 0 {
+		first = mobiles[0]
+	}
+	fill := strings.NewReplacer(
+		"{method}", r.Method,
+		"{path}", r.URL.EscapedPath(),
+		"{query}", r.URL.RawQuery,
+		"{mobile}", first,
+		"{mobile_digits}", strings.TrimPrefix(first, "+"),
+		"{mobiles}", strings.Join(mobiles, ","),
+		"{api_key}", r.Header.Get("api-key"),
+	).Replace
+	e := *f
+	e.Message, e.RawBody = fill(f.Message), fill(f.RawBody)
+	if f.Fields != nil {
+		e.Fields = make(map[string]string, len(f.Fields))
+		for k, v := range f.Fields {
+			e.Fields[fill(k)] = fill(v)
+		}
+	}
+	return &e
 }
 
 // ParseFaults decodes one Fault or a JSON array of them, refusing unknown
@@ -224,6 +322,7 @@ func (s *Server) matchFault(api string, mobiles []string) *Fault {
 // faultResponse builds the answer a fault replaces the real one with, or
 // reports false when the real answer is to be built.
 func (s *Server) faultResponse(r *http.Request, rt route, f *Fault) (response, bool) {
+	f = f.echoed(r, rt)
 	switch {
 	case f.RedirectTo != "":
 		status := f.Status

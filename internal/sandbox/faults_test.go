@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -166,6 +167,72 @@ func TestFaultRawBodyRetryAfterPad(t *testing.T) {
 	s.AddFault(sandbox.Fault{PadTo: 10})
 	if n := get(t, s, contactsPath(nil), key).Body.Len(); n != plain {
 		t.Errorf("PadTo below the size changed it: %d, want %d", n, plain)
+	}
+}
+
+// TestFaultEchoRequest: an echoing fault quotes the request's numbers (as
+// written, bare, in the raw query), its path and its api-key in an error
+// envelope or a raw body, and the request log still never shows the key.
+func TestFaultEchoRequest(t *testing.T) {
+	s := startServer(t, sandbox.Options{})
+	client := &http.Client{Timeout: 5 * time.Second}
+	lookup := contactsPath(url.Values{"mobile": {"+919812345678,+447700900123"}})
+
+	// Kaleyra's envelope naming the numbers it rejects, and the query.
+	s.AddFault(sandbox.Fault{
+		API: "contacts", Status: 400, Message: "Invalid mobile {mobile}", EchoRequest: true,
+		Fields: map[string]string{"mobile": "{mobile_digits} is not a valid number", "request": "{query}", "{mobile}": "rejected"},
+	})
+	resp, body, err := httpGet(t, client, s.URL()+lookup, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"code":"WA400","message":"Invalid mobile +919812345678","data":{},"error":{` +
+		`"+919812345678":"rejected","mobile":"919812345678 is not a valid number","request":"mobile=%2B919812345678%2C%2B447700900123"}}`
+	if resp.StatusCode != 400 || strings.TrimSpace(string(body)) != want {
+		t.Errorf("echoing envelope: %d %s\nwant %s", resp.StatusCode, body, want)
+	}
+
+	// A gateway's error page showing the request line and its headers.
+	s.AddFault(sandbox.Fault{
+		Status: 502, EchoRequest: true,
+		RawBody: "<h1>502 Bad Gateway</h1><pre>{method} {path}?{query}\napi-key: {api_key}\nnumbers: {mobiles}</pre>",
+	})
+	resp, body, err = httpGet(t, client, s.URL()+lookup, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "<h1>502 Bad Gateway</h1><pre>GET /v1/" + sid + "/contacts/blocklisted?mobile=%2B919812345678%2C%2B447700900123\n" +
+		"api-key: " + key + "\nnumbers: +919812345678,+447700900123</pre>"
+	if resp.StatusCode != 502 || string(body) != want || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("echoing page: %d %q %q\nwant %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
+	}
+
+	// On the WhatsApp API the number asked about is the business number.
+	s.AddFault(sandbox.Fault{API: "whatsapp", Status: 401, Code: "WA401", Message: "{mobile} / {mobile_digits} / {mobiles} / {query}", EchoRequest: true})
+	resp, body, err = httpGet(t, client, s.URL()+waPath("v2", bigNumber, url.Values{"limit": {"5"}}), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env struct{ Message string }
+	if err := json.Unmarshal(body, &env); err != nil || resp.StatusCode != 401 ||
+		env.Message != bigNumber+" / "+strings.TrimPrefix(bigNumber, "+")+" / "+bigNumber+" / limit=5" {
+		t.Errorf("whatsapp echo: %d %s (%v)", resp.StatusCode, body, err)
+	}
+
+	// Without echo_request, placeholders are text like any other.
+	s.AddFault(sandbox.Fault{Status: 500, Message: "{mobile}"})
+	if rec := get(t, s, lookup, key); !strings.Contains(rec.Body.String(), `"message":"{mobile}"`) {
+		t.Errorf("a fault without echo_request filled its placeholders: %s", rec.Body)
+	}
+
+	// The answers held the key; the request log never does.
+	if logged, err := json.Marshal(s.Requests()); err != nil || strings.Contains(string(logged), key) {
+		t.Errorf("the request log holds the key (%v):\n%s", err, logged)
+	}
+	status, served := adminDo(t, s, "GET", "/_sandbox/requests", "")
+	if status != 200 || strings.Contains(served, key) || !strings.Contains(served, `"api_key_sent":true`) {
+		t.Errorf("GET /_sandbox/requests: %d, holds the key: %t\n%s", status, strings.Contains(served, key), served)
 	}
 }
 
@@ -358,6 +425,45 @@ func TestFaultCursorLoop(t *testing.T) {
 	}
 }
 
+func TestFaultDropOffset(t *testing.T) {
+	// A gateway that drops offset: every page is the first, with or without
+	// a channel or mobile filter; the request log keeps the offset sent.
+	s := newServer(t, sandbox.Options{})
+	page := func(q url.Values) []string { return decodeContacts(t, get(t, s, contactsPath(q), key)).rows() }
+	queries := []url.Values{
+		{"limit": {"7"}},
+		{"limit": {"7"}, "channel": {"sms"}},
+		{"limit": {"1"}, "mobile": {"+919812345678"}},
+	}
+	for _, q0 := range queries {
+		first := page(q0)
+		q := url.Values{}
+		for k, v := range q0 {
+			q[k] = v
+		}
+		q.Set("offset", strconv.Itoa(len(first)))
+		second := page(q)
+		if slices.Equal(first, second) {
+			t.Fatalf("%v: the second page is the first without the fault", q)
+		}
+		s.AddFault(sandbox.Fault{API: "contacts", DropOffset: true, Times: 2})
+		if got := page(q); !slices.Equal(got, first) {
+			t.Errorf("%v with drop_offset: %v, want the first page %v", q, got, first)
+		}
+		if got := page(q); !slices.Equal(got, first) {
+			t.Errorf("%v with drop_offset, again: %v, want the first page %v", q, got, first)
+		}
+		if got := page(q); !slices.Equal(got, second) {
+			t.Errorf("%v after the fault: %v, want the real page %v", q, got, second)
+		}
+		reqs := s.Requests()
+		if last := reqs[len(reqs)-2]; last.Query.Get("offset") != q.Get("offset") || last.Status != http.StatusOK {
+			t.Errorf("logged offset %q status %d, want the offset sent, %s, and 200", last.Query.Get("offset"), last.Status, q.Get("offset"))
+		}
+		s.ClearFaults()
+	}
+}
+
 func TestFaultBlocklistChanged(t *testing.T) {
 	s := newServer(t, sandbox.Options{})
 	s.AddFault(sandbox.Fault{API: "whatsapp", Skip: 1, BlocklistChanged: true, AddBlocked: []string{"15550000001", "15550000002"}})
@@ -395,6 +501,15 @@ func TestFaultValidate(t *testing.T) {
 		{Accepted: true, RawBody: "x"},
 		{Accepted: true, Status: 500},
 		{CursorLoop: true, BlocklistChanged: true},
+		{EchoRequest: true},
+		{EchoRequest: true, Status: 400, Message: "no placeholder"},
+		{EchoRequest: true, Message: "Invalid mobile {mobile}"},
+		{EchoRequest: true, Accepted: true, RawBody: "{query}"},
+		{EchoRequest: true, RedirectTo: "http://127.0.0.1:1", Message: "{query}"},
+		{EchoRequest: true, API: "whatsapp", BlocklistChanged: true, Message: "{mobile}"},
+		{API: "whatsapp", DropOffset: true},
+		{DropOffset: true, Status: 500},
+		{DropOffset: true, RawBody: "x"},
 	}
 	for _, f := range bad {
 		if err := f.Validate(); err == nil {
@@ -409,6 +524,11 @@ func TestFaultValidate(t *testing.T) {
 		{RedirectTo: "http://127.0.0.1:1", Status: 308},
 		{API: "whatsapp", BlocklistChanged: true, AddBlocked: []string{"15550000001"}},
 		{Status: 500, Truncate: true, PadTo: 4096, Delay: sandbox.Duration(time.Millisecond)},
+		{EchoRequest: true, RawBody: "api-key: {api_key}"},
+		{EchoRequest: true, Code: "WA400", Fields: map[string]string{"{mobile}": "invalid"}},
+		{EchoRequest: true, Status: 400, Message: "Invalid mobile {mobile}", Truncate: true},
+		{API: "contacts", DropOffset: true, Times: -1, Delay: sandbox.Duration(time.Millisecond)},
+		{DropOffset: true},
 	}
 	for _, f := range good {
 		if err := f.Validate(); err != nil {
@@ -434,6 +554,10 @@ func TestParseFaultsAndDuration(t *testing.T) {
 	b, err := json.Marshal(sandbox.Fault{Delay: sandbox.Duration(1500 * time.Millisecond), Status: 500})
 	if err != nil || string(b) != `{"status":500,"delay":"1.5s"}` {
 		t.Errorf("marshal: %s %v", b, err)
+	}
+	echo, err := sandbox.ParseFaults([]byte(`{"status":502,"raw_body":"{query}","echo_request":true}`))
+	if err != nil || len(echo) != 1 || !echo[0].EchoRequest {
+		t.Errorf("echo_request: %+v %v", echo, err)
 	}
 }
 

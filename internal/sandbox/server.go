@@ -323,6 +323,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		resp, replaced = s.faultResponse(r, rt, fault)
 	}
 	if !replaced {
+		if fault != nil && fault.DropOffset && rt.api == "contacts" && query.Has("offset") {
+			// As a gateway that drops it would; the log keeps what came.
+			query = maps.Clone(query)
+			delete(query, "offset")
+		}
 		resp = s.answer(r, rt, query, queryErr, fault != nil && fault.CursorLoop)
 	}
 	// Log the outcome before answering, so a client that has its answer
