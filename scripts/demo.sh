@@ -28,10 +28,15 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kaleyra-demo.XXXXXX")
 sandbox_pid=
+build_pid=
 
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
+  if [[ -n $build_pid ]] && kill -0 "$build_pid" 2>/dev/null; then
+    kill -TERM "$build_pid" 2>/dev/null || true
+    wait "$build_pid" 2>/dev/null || true
+  fi
   if [[ -n $sandbox_pid ]] && kill -0 "$sandbox_pid" 2>/dev/null; then
     kill -TERM "$sandbox_pid" 2>/dev/null || true
     # The sandbox exits on SIGTERM within its 5s shutdown bound.
@@ -56,7 +61,12 @@ trap 'exit 143' TERM
 mkdir -p "$work/bin" "$work/plugins"
 # Only this script's settings reach Terraform and the provider.
 unset KALEYRA_POD KALEYRA_BASE_URL TF_CLI_ARGS TF_CLI_ARGS_plan TF_CLI_ARGS_apply TF_DATA_DIR TF_WORKSPACE TF_LOG
+# Terraform reads this CLI configuration from its first command on, and
+# warns when the file is missing: it starts empty (the caller's own
+# configuration, or a TF_CLI_CONFIG_FILE naming a missing file, must not
+# change the demo), and the build below fills in the dev_overrides.
 export TF_CLI_CONFIG_FILE="$work/plugins/terraformrc"
+: >"$TF_CLI_CONFIG_FILE"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 export KALEYRA_SID=$demo_sid KALEYRA_API_KEY=$demo_key
 
@@ -65,14 +75,31 @@ go version
 terraform version | sed -n 1p
 
 section "build the provider and the sandbox"
+echo "This takes seconds with a warm Go build cache. The first time, it takes about 3 minutes on two"
+echo "cores: Go downloads any missing modules and compiles the provider's dependencies."
 (
   cd "$repo"
   # The provider, and a CLI configuration whose dev_overrides install it
   # (Terraform uses the local build instead of the registry: no terraform init).
   go run ./internal/testutil/cmd/dev-provider -dir "$work/plugins" -version demo >/dev/null
   go build -trimpath -o "$work/bin/kaleyra-sandbox" ./internal/sandbox/cmd/kaleyra-sandbox
-)
-echo "built into $work"
+) &
+build_pid=$!
+# Say every 30 seconds that the build goes on, so a cold build is never silent.
+start=$SECONDS
+next=30
+while kill -0 "$build_pid" 2>/dev/null; do
+  if ((SECONDS - start >= next)); then
+    echo "still building ($((SECONDS - start))s)"
+    next=$((next + 30))
+  fi
+  sleep 1
+done
+build_status=0
+wait "$build_pid" || build_status=$?
+build_pid=
+((build_status == 0)) || die "the build failed (exit $build_status)"
+echo "built into $work in $((SECONDS - start))s"
 
 section "start the sandbox"
 "$work/bin/kaleyra-sandbox" -addr 127.0.0.1:0 -url-file "$work/sandbox.url" \

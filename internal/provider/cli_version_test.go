@@ -6,14 +6,19 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // cliVersion is the Terraform or OpenTofu CLI that the example tests run.
@@ -91,6 +96,13 @@ func (v cliVersion) withoutTestCommand() string {
 	return v.without("`terraform test` files", 6, 6)
 }
 
+// withoutEphemeralResources says why this CLI has no ephemeral resources
+// (nor ephemeral variables and outputs), or "" when it has them: Terraform
+// has them from 1.10, OpenTofu from 1.11.
+func (v cliVersion) withoutEphemeralResources() string {
+	return v.without("ephemeral resources", 10, 11)
+}
+
 // exampleCLI is the version of the CLI the examples run with, read once.
 var exampleCLI struct {
 	once    sync.Once
@@ -134,33 +146,125 @@ func skipWithoutTestMocks(t *testing.T) {
 // provider-defined function.
 func usesProviderFunctions(t *testing.T, example string) bool {
 	t.Helper()
-	return exampleMatches(t, example, regexp.MustCompile(`provider::`))
+	return readExampleFeatures(t, example).functions
 }
 
-// usesEphemeralResources reports whether the example's .tf files declare
-// an ephemeral resource.
-func usesEphemeralResources(t *testing.T, example string) bool {
+// readExampleFeatures is readConfigFeatures of an example, relative to
+// examples/.
+func readExampleFeatures(t *testing.T, example string) exampleFeatures {
 	t.Helper()
-	return exampleMatches(t, example, regexp.MustCompile(`(?m)^\s*ephemeral\s+"`))
+	return readConfigFeatures(t, filepath.Join(examplesRoot(t), filepath.FromSlash(example)))
 }
 
-// exampleMatches reports whether any of the example's .tf files matches re.
-func exampleMatches(t *testing.T, example string, re *regexp.Regexp) bool {
+// exampleFeatures are the CLI features an example's .tf files use.
+type exampleFeatures struct {
+	functions bool // calls a provider-defined function
+	ephemeral bool // has an ephemeral block, or an ephemeral variable or output
+}
+
+// readConfigFeatures parses the .tf files of dir as HCL, so that a
+// function's name in a string or a comment (an error message that suggests
+// provider::kaleyra::e164) is not a call.
+func readConfigFeatures(t *testing.T, dir string) exampleFeatures {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(examplesRoot(t), filepath.FromSlash(example), "*.tf"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	var f exampleFeatures
+	for _, name := range files {
+		data, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if re.Match(data) {
-			return true
+		file, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("parsing %s: %v", name, diags)
+		}
+		body, ok := file.Body.(*hclsyntax.Body)
+		if !ok {
+			t.Fatalf("parsing %s: not native HCL syntax", name)
+		}
+		diags = hclsyntax.VisitAll(body, func(node hclsyntax.Node) hcl.Diagnostics {
+			switch n := node.(type) {
+			case *hclsyntax.FunctionCallExpr:
+				if strings.HasPrefix(n.Name, "provider::") {
+					f.functions = true
+				}
+			case *hclsyntax.Block:
+				if n.Type == "ephemeral" {
+					f.ephemeral = true
+				}
+				if attr, ok := n.Body.Attributes["ephemeral"]; ok && (n.Type == "variable" || n.Type == "output") {
+					if v, d := attr.Expr.Value(nil); !d.HasErrors() && v.True() {
+						f.ephemeral = true
+					}
+				}
+			}
+			return nil
+		})
+		if diags.HasErrors() {
+			t.Fatalf("walking %s: %v", name, diags)
 		}
 	}
-	return false
+	return f
+}
+
+// localModuleSource is the source of a module call to a directory.
+var localModuleSource = regexp.MustCompile(`(?m)^\s*source\s*=\s*"(\.\.?/[^"]*)"`)
+
+// exampleSkipReason says why the CLI the examples run with cannot run the
+// example in dir (relative to examples/), or "" when it can: from its .tf
+// files and those of the local modules it calls, it needs provider-defined
+// functions or ephemeral resources, which the CLI is too old for. Examples
+// added later are judged the same way.
+func exampleSkipReason(t *testing.T, dir string) string {
+	t.Helper()
+	cli := exampleCLIVersion(t)
+	for _, d := range exampleModuleDirs(t, dir) {
+		if usesProviderFunctions(t, d) {
+			if why := cli.withoutProviderFunctions(); why != "" {
+				return why
+			}
+		}
+		if readExampleFeatures(t, d).ephemeral {
+			if why := cli.withoutEphemeralResources(); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+// exampleModuleDirs is dir (relative to examples/) and every directory its
+// module calls reach through local sources ("../use-cases/policy-check"),
+// relative to examples/.
+func exampleModuleDirs(t *testing.T, dir string) []string {
+	t.Helper()
+	root := examplesRoot(t)
+	seen := []string{dir}
+	for i := 0; i < len(seen); i++ {
+		files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(seen[i]), "*.tf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range localModuleSource.FindAllStringSubmatch(string(data), -1) {
+				dep := path.Clean(path.Join(seen[i], m[1]))
+				if strings.HasPrefix(dep, "../") || dep == ".." {
+					t.Fatalf("examples/%s calls a module outside examples/: %s", seen[i], m[1])
+				}
+				if !slices.Contains(seen, dep) {
+					seen = append(seen, dep)
+				}
+			}
+		}
+	}
+	return seen
 }
 
 func TestCLIVersion(t *testing.T) {
@@ -228,15 +332,47 @@ func TestCLIVersionTestFeatures(t *testing.T) {
 			t.Errorf("%s %s: test files %q", tc.v.name, tc.v.version, why)
 		}
 	}
+	for _, tc := range []struct {
+		v         cliVersion
+		ephemeral bool
+	}{
+		{cliVersion{"Terraform", "1.8.5", 1, 8}, false},
+		{cliVersion{"Terraform", "1.10.0", 1, 10}, true},
+		{cliVersion{"OpenTofu", "1.10.10", 1, 10}, false},
+		{cliVersion{"OpenTofu", "1.11.0", 1, 11}, true},
+	} {
+		if why := tc.v.withoutEphemeralResources(); (why == "") != tc.ephemeral {
+			t.Errorf("%s %s: ephemeral resources %q", tc.v.name, tc.v.version, why)
+		}
+	}
 	if why := (cliVersion{"OpenTofu", "1.7.3", 1, 7}).withoutTestMocks(); why != "OpenTofu 1.7.3 has no `terraform test` mocks (mock_provider) (Terraform has them from 1.7, OpenTofu from 1.8)" {
 		t.Errorf("the reason: %q", why)
 	}
 }
 
-// withoutEphemeralResources says why this CLI has no ephemeral resources,
-// or "" when it has them: Terraform from 1.10, OpenTofu from 1.11.
-func (v cliVersion) withoutEphemeralResources() string {
-	return v.without("ephemeral resources", 10, 11)
+func TestExampleFeatures(t *testing.T) {
+	cases := []struct {
+		config    string
+		functions bool
+		ephemeral bool
+	}{
+		{`output "a" { value = provider::kaleyra::e164("098765 43210", "IN") }`, true, false},
+		{`output "a" { value = upper(provider::kaleyra::e164(var.n, "IN")) }`, true, false},
+		{"# provider::kaleyra::e164(n, \"IN\")\nvariable \"n\" {\n  validation {\n    condition     = true\n    error_message = \"Use provider::kaleyra::e164(n, \\\"IN\\\").\"\n  }\n}\n", false, false},
+		{`ephemeral "kaleyra_contacts_blocklisted" "a" {}`, false, true},
+		{"variable \"a\" {\n  ephemeral = true\n}\n", false, true},
+		{"output \"a\" {\n  value     = 1\n  ephemeral = false\n}\n", false, false},
+		{"data \"kaleyra_contacts_blocklisted\" \"a\" {\n  # ephemeral \"x\" {}\n}\n", false, false},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tc.config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if f := readConfigFeatures(t, dir); f.functions != tc.functions || f.ephemeral != tc.ephemeral {
+			t.Errorf("%s: functions %v, ephemeral %v; want %v, %v", tc.config, f.functions, f.ephemeral, tc.functions, tc.ephemeral)
+		}
+	}
 }
 
 // skipWithoutEphemeralResources skips the test when the CLI the tests run

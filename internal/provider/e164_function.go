@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/nyaruka/phonenumbers"
@@ -108,22 +112,31 @@ func toE164(number, region string) (result string, failure *e164Error) {
 	}()
 	region, ok := parseRegion(region)
 	if !ok {
-		return "", &e164Error{arg: e164ArgRegion, reason: fmt.Sprintf("%q is not a region code libphonenumber knows: expected an "+
-			"ISO 3166-1 alpha-2 code such as \"IN\" or \"US\" (any letter case), or \"\" when every number "+
-			"starts with \"+\" and its country calling code", region)}
+		return "", &e164Error{arg: e164ArgRegion, reason: regionFailure(region)}
 	}
 	if strings.TrimSpace(number) == "" {
 		return "", numberError("%q is not a phone number: it is empty", number)
 	}
+	if !strings.ContainsFunc(number, unicode.IsDigit) {
+		return "", numberError("%q is not a phone number: it has no digits", number)
+	}
 
 	parsed, err := parsePhoneNumber(number, region)
 	if err != nil {
+		if stray := strayText(number); stray != "" {
+			return "", numberError("%q is not a phone number: %s", number, stray)
+		}
 		return "", numberError("%q is not a phone number: %s", number, parseFailure(err, number, region))
 	}
 	if ext := parsed.GetExtension(); ext != "" {
 		return "", numberError("%q has an extension (%s), which E.164 cannot carry: remove it", number, ext)
 	}
 	if !phonenumbers.IsValidNumber(parsed) {
+		// libphonenumber reads letters as a keypad's digits, so text after a
+		// number ("98765 43210 call me") would otherwise be "too long".
+		if stray := strayText(number); stray != "" {
+			return "", numberError("%q is not a valid phone number: %s", number, stray)
+		}
 		return "", numberError("%q is not a valid phone number: %s", number, invalidReason(parsed, region))
 	}
 	result = phonenumbers.Format(parsed, phonenumbers.E164)
@@ -139,6 +152,69 @@ func toE164(number, region string) (result string, failure *e164Error) {
 // parsePhoneNumber is libphonenumber's parser; it keeps how the country
 // code was given, which numberPlace reads. A test replaces it.
 var parsePhoneNumber = phonenumbers.ParseAndKeepRawInput
+
+// regionFailure says why region is not one parseRegion accepts, with the
+// code meant where the mistake is a common one.
+func regionFailure(region string) string {
+	if strings.EqualFold(region, "UK") {
+		return fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code: the United Kingdom's is \"GB\"", region)
+	}
+	return fmt.Sprintf("%q is not a region code libphonenumber knows: expected an ISO 3166-1 alpha-2 code such "+
+		"as \"IN\" or \"US\" (any letter case), or \"\" when every number starts with \"+\" and its country "+
+		"calling code", region)
+}
+
+// strayText names the words in number that are not part of a phone number
+// ("98765 43210 call me": "call me"), or returns "" when it has none. A
+// "tel:" prefix and an extension are part of a number; letters are, to
+// libphonenumber, only as a keypad's digits ("1-800-FLOWERS"), so this is
+// asked only about a number that failed.
+func strayText(number string) string {
+	s := strings.TrimSpace(number)
+	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+		if i := strings.IndexByte(s, ';'); i >= 0 { // RFC 3966 parameters
+			s = s[:i]
+		}
+	}
+	s = extensionSuffix.ReplaceAllString(s, "")
+
+	var phrases []string
+	joined := false // the last token was letters only: a phrase can go on
+	for _, token := range strings.Fields(s) {
+		first := strings.IndexFunc(token, unicode.IsLetter)
+		if first < 0 {
+			joined = false
+			continue
+		}
+		last := strings.LastIndexFunc(token, unicode.IsLetter)
+		_, size := utf8.DecodeRuneInString(token[last:])
+		piece := token[first : last+size]
+		whole := first == 0 && last+size == len(token)
+		if joined && whole {
+			phrases[len(phrases)-1] += " " + piece
+		} else {
+			phrases = append(phrases, piece)
+		}
+		joined = whole
+	}
+	switch len(phrases) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("it contains %q, which is not part of a phone number", phrases[0])
+	}
+	quoted := make([]string, len(phrases))
+	for i, p := range phrases {
+		quoted[i] = strconv.Quote(p)
+	}
+	return fmt.Sprintf("it contains %s and %s, which are not part of a phone number",
+		strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1])
+}
+
+// extensionSuffix is an extension at the end of a number, as libphonenumber
+// reads them ("ext. 45", "x45", "#45").
+var extensionSuffix = regexp.MustCompile(`(?i)[\s,;]*(?:ext(?:ension|n)?\.?|x|#)\s*[:=]?\s*[0-9]{1,7}#?\s*$`)
 
 // parseRegion upper-cases an ISO 3166-1 alpha-2 code and reports whether
 // libphonenumber has metadata for it; "" is valid and stays "".

@@ -170,7 +170,13 @@ func TestE164_run(t *testing.T) {
 		{number: "98765 43210", region: "", arg: 0, error: `"98765 43210" is not a phone number: it does not start with "+" and a country calling code, and default_region is ""`},
 		{number: "", region: "IN", arg: 0, error: `"" is not a phone number: it is empty`},
 		{number: "  ", region: "IN", arg: 0, error: `"  " is not a phone number: it is empty`},
-		{number: "call me", region: "IN", arg: 0, error: `"call me" is not a phone number: it has too few digits`},
+		{number: "call me", region: "IN", arg: 0, error: `"call me" is not a phone number: it has no digits`},
+		{number: "98765 43210 call me", region: "IN", arg: 0, error: `"98765 43210 call me" is not a valid phone number: it contains "call me", which is not part of a phone number`},
+		{number: "98765 call 43210 me", region: "IN", arg: 0, error: `"98765 call 43210 me" is not a valid phone number: it contains "call" and "me", which are not part of a phone number`},
+		{number: "+91 98765 43210 (mobile)", region: "", arg: 0, error: `"+91 98765 43210 (mobile)" is not a valid phone number: it contains "mobile", which is not part of a phone number`},
+		{number: "+999 1234 5678 office", region: "", arg: 0, error: `"+999 1234 5678 office" is not a phone number: it contains "office", which is not part of a phone number`},
+		{number: "1-800-FLOWERS", region: "US", want: "+18003569377"}, // letters as a keypad's digits
+		{number: "tel:+91-98765-43210;phone-context=example.com", region: "", want: "+919876543210"},
 		{number: "+1 415 555 0123 ext. 45", region: "", arg: 0, error: `"+1 415 555 0123 ext. 45" has an extension (45), which E.164 cannot carry`},
 		{number: "+683 7012", region: "", arg: 0, error: `"+683 7012" is a valid number of +683 (NU), but its E.164 form +6837012 has 7 digits and the Kaleyra data sources take 8 to 15`},
 
@@ -178,7 +184,8 @@ func TestE164_run(t *testing.T) {
 		{number: "098765 43210", region: "India", arg: 1, error: `"India" is not a region code`},
 		{number: "098765 43210", region: "ın", arg: 1, error: `"ın" is not a region code`},
 		{number: "098765 43210", region: "001", arg: 1, error: `"001" is not a region code`},
-		{number: "020 7946 0958", region: "UK", arg: 1, error: `"UK" is not a region code`},
+		{number: "020 7946 0958", region: "UK", arg: 1, error: `"UK" is not an ISO 3166-1 alpha-2 code: the United Kingdom's is "GB"`},
+		{number: "020 7946 0958", region: "uk", arg: 1, error: `"uk" is not an ISO 3166-1 alpha-2 code: the United Kingdom's is "GB"`},
 		{number: "098765 43210", region: " IN", arg: 1, error: `" IN" is not a region code`},
 	}
 	for _, tc := range cases {
@@ -442,14 +449,14 @@ func TestValidation_e164ErrorPointsAtTheFunction(t *testing.T) {
 				Config:   contactsConfig(sb.URL(), nil, `mobiles = ["+919876543210", "098765 43210"]`),
 				PlanOnly: true,
 				ExpectError: errorLike("Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number",
-					`got: 098765 43210. It looks like a national or formatted number: provider::kaleyra::e164(value, "IN") converts it`,
+					`got "098765 43210". It looks like a national or formatted number: provider::kaleyra::e164(value, "IN") converts it`,
 					"(Terraform 1.8 or later, OpenTofu 1.7 or later)."),
 			},
 			{
 				Config:   whatsappConfig(sb.URL(), nil, "+91 98765-43210", ""),
 				PlanOnly: true,
 				ExpectError: errorLike("Attribute phone_number must be an E.164 number",
-					`got: +91 98765-43210. It looks like a formatted number: provider::kaleyra::e164(value, "") converts it`),
+					`got "+91 98765-43210". It looks like a formatted number: provider::kaleyra::e164(value, "") converts it`),
 			},
 		},
 	})

@@ -80,11 +80,8 @@ func TestExamplesValidate(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
-			if usesProviderFunctions(t, dir) {
-				skipWithoutProviderFunctions(t)
-			}
-			if usesEphemeralResources(t, dir) {
-				skipWithoutEphemeralResources(t)
+			if why := exampleSkipReason(t, dir); why != "" {
+				t.Skip(why)
 			}
 			ex := newExampleRun(t, dir, nil)
 			ex.terraform("get") // installs local modules; offline
@@ -367,6 +364,90 @@ func TestExamplesPolicyCheck(t *testing.T) {
 			demoEverywhere:  {"blocklisted on sms, voice, whatsapp", "blocked " + demoSupportLine + " on WhatsApp"},
 		})
 	})
+
+	t.Run("numbers not in E.164 fail once, at the caller's input", func(t *testing.T) {
+		t.Parallel()
+		ex := newExampleRun(t, example, sb)
+		// A configuration that calls the policy check as a module, as
+		// users do: the error must point at their input, not inside the
+		// module, and come once, not once per channel's lookup.
+		ex.dir = filepath.Join(filepath.Dir(filepath.Dir(ex.dir)), "caller")
+		const caller = `terraform {
+  required_providers {
+    kaleyra = {
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
+    }
+  }
+}
+
+module "policy" {
+  source = "../use-cases/policy-check"
+
+  critical_numbers         = ["+919876500001", "098765 00001", "12345", "098765 00001"]
+  whatsapp_business_number = "+919876543210"
+}
+`
+		if err := os.MkdirAll(ex.dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ex.dir, "main.tf"), []byte(caller), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ex.terraform("get")
+		stdout, stderr, code := ex.run("plan", "-json")
+		if code != 1 {
+			t.Fatalf("terraform plan: exit %d, want 1 (failed)\n%s\n%s", code, stdout, stderr)
+		}
+		var errs []rangedDiagnostic
+		for _, d := range rangedDiagnostics(t, stdout) {
+			if d.Severity == "error" {
+				errs = append(errs, d)
+			}
+		}
+		if len(errs) != 1 {
+			t.Fatalf("%d errors, want 1 (the variable's validation):\n%+v", len(errs), errs)
+		}
+		d := errs[0]
+		const names = `Not in E.164: "098765 00001", "12345".`
+		if d.Summary != "Invalid value for variable" || !strings.Contains(d.Detail, names) ||
+			!strings.Contains(d.Detail, `provider::kaleyra::e164(number, "IN")`) {
+			t.Errorf("the error: %s: %s\nwant the validation's, naming each value once (%s) and pointing at e164", d.Summary, d.Detail, names)
+		}
+		if d.Range == nil || d.Range.Filename != "main.tf" || d.Range.Start.Line != 13 {
+			t.Errorf("the error points at %+v, want the caller's critical_numbers (main.tf line 13)", d.Range)
+		}
+	})
+}
+
+// rangedDiagnostic is a diagnostic of Terraform's JSON stream with the
+// source range it points at.
+type rangedDiagnostic struct {
+	tfDiagnostic
+	Range *struct {
+		Filename string `json:"filename"`
+		Start    struct {
+			Line int `json:"line"`
+		} `json:"start"`
+	} `json:"range"`
+}
+
+// rangedDiagnostics collects the diagnostics of a -json plan or apply, with
+// their ranges, other than the dev_overrides warning.
+func rangedDiagnostics(t *testing.T, stream string) []rangedDiagnostic {
+	t.Helper()
+	var diags []rangedDiagnostic
+	for _, line := range strings.Split(stream, "\n") {
+		var msg struct {
+			Type       string            `json:"type"`
+			Diagnostic *rangedDiagnostic `json:"diagnostic"`
+		}
+		if json.Unmarshal([]byte(line), &msg) == nil && msg.Type == "diagnostic" && msg.Diagnostic != nil &&
+			msg.Diagnostic.Summary != devOverridesWarning {
+			diags = append(diags, *msg.Diagnostic)
+		}
+	}
+	return diags
 }
 
 func TestExamplesDriftReport(t *testing.T) {
@@ -613,9 +694,11 @@ func TestExamplesNormaliseNumbers(t *testing.T) {
 }
 
 // TestExamplesModuleTests runs the `terraform test` files beside the
-// examples (examples/use-cases/policy-check/*.tftest.hcl) as a user runs
-// them: `terraform init`, then `terraform test`, offline, with the provider
-// mocked (mock_provider), so no sandbox and no credentials.
+// examples (examples/use-cases/policy-check/*.tftest.hcl) as a user of a
+// local build runs them: `terraform test` under dev_overrides, without
+// `terraform init` (which fails there), offline, with the provider mocked
+// (mock_provider), so no sandbox and no credentials. TestExamplesDocCommands
+// runs the testing guide's commands, with and without init, as written.
 func TestExamplesModuleTests(t *testing.T) {
 	modules := exampleTestModules(t)
 	if !slices.Contains(slices.Collect(maps.Keys(modules)), "use-cases/policy-check") {
@@ -625,8 +708,11 @@ func TestExamplesModuleTests(t *testing.T) {
 	for dir, runs := range modules {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
+			if why := exampleSkipReason(t, dir); why != "" {
+				t.Skip(why)
+			}
 			ex := newExampleRun(t, dir, nil)
-			ex.terraform("init", "-input=false")
+			ex.env = cliEnv(devOverridesCLIConfig(t))
 			stdout, stderr, code := ex.run("test", "-no-color")
 			if code != 0 {
 				t.Fatalf("terraform test: exit %d\n%s\n%s", code, stdout, stderr)

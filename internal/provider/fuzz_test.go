@@ -2,9 +2,9 @@ package provider
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -73,11 +73,16 @@ func FuzzE164(f *testing.F) {
 		if !strings.HasPrefix(detail, "Attribute phone_number must be an E.164 number") {
 			t.Errorf("the error for %q does not name the attribute and the form: %s", s, detail)
 		}
-		// The value ends the detail, or comes just before the hint.
+		// The value, quoted (or "an empty string"), ends the detail or
+		// comes just before the hint: Terraform wraps long lines, and only
+		// quotes show where a value with spaces begins and ends.
 		hinted := strings.Contains(detail, "provider::kaleyra::e164(value, ")
-		if utf8.ValidString(s) && !strings.HasSuffix(detail, "got: "+s) &&
-			(!hinted || !strings.Contains(detail, "got: "+s+". It looks like")) {
-			t.Errorf("the error for %q does not show the value: %s", s, detail)
+		got := "got " + strconv.Quote(s) + "."
+		if s == "" {
+			got = "got an empty string."
+		}
+		if !strings.HasSuffix(detail, got) && (!hinted || !strings.Contains(detail, got+" It looks like")) {
+			t.Errorf("the error for %q does not show the value quoted: %s", s, detail)
 		}
 		// '+' and ASCII digits only gets no hint even when libphonenumber
 		// reads it some other way ("+0…" is re-read as a national number
@@ -134,9 +139,27 @@ func TestE164_hint(t *testing.T) {
 			}
 			continue
 		}
-		if !strings.Contains(detail, "got: "+value+". It looks like") || !strings.Contains(detail, want) ||
+		if !strings.Contains(detail, "got "+strconv.Quote(value)+". It looks like") || !strings.Contains(detail, want) ||
 			!strings.HasSuffix(detail, "(Terraform 1.8 or later, OpenTofu 1.7 or later).") {
 			t.Errorf("%q:\n got %s\nwant the value, then %s (Terraform 1.8 or later, OpenTofu 1.7 or later).", value, detail, want)
+		}
+	}
+}
+
+// TestE164_validatorQuotesTheValue: Terraform wraps long lines, so a value
+// shown bare ("got: 098765 43210") can split at its space; quoted, it
+// cannot be misread, and an empty one is named.
+func TestE164_validatorQuotesTheValue(t *testing.T) {
+	for value, want := range map[string]string{
+		"":               "; got an empty string.",
+		" ":              `; got " ".`,
+		"098765 43210":   `; got "098765 43210". It looks like`,
+		`+91"98765`:      `; got "+91\"98765". It looks like`,
+		"+1234567":       `; got "+1234567".`,
+		"+91 98765\t432": `; got "+91 98765\t432". It looks like`,
+	} {
+		if detail := validateE164(value); !strings.Contains(detail, want) {
+			t.Errorf("%q:\n got %s\nwant it to contain %s", value, detail, want)
 		}
 	}
 }

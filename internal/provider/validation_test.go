@@ -22,13 +22,13 @@ func TestValidation_whatsappArgumentsRejectedAtPlan(t *testing.T) {
 		phone, body string
 		want        []string
 	}{
-		{"", "", []string{"Invalid Attribute Value Match", "Attribute phone_number must be an E.164 number", `like "+919876543210", got:`}},
-		{"919876543210", "", []string{"Attribute phone_number must be an E.164 number", "got: 919876543210"}},
-		{"+91abc", "", []string{"Attribute phone_number must be an E.164 number", "got: +91abc"}},
-		{"+1234567", "", []string{"Attribute phone_number must be an E.164 number", "8 to 15 digits", "got: +1234567"}},
-		{"+1234567890123456", "", []string{"Attribute phone_number must be an E.164 number", "got: +1234567890123456"}},
-		{"+91 98765 43210", "", []string{"Attribute phone_number must be an E.164 number", "no spaces", "got: +91 98765 43210"}},
-		{"+0919876543210", "", []string{"Attribute phone_number must be an E.164 number", "got: +0919876543210"}},
+		{"", "", []string{"Invalid Attribute Value Match", "Attribute phone_number must be an E.164 number", `like "+919876543210"; got an empty string.`}},
+		{"919876543210", "", []string{"Attribute phone_number must be an E.164 number", `got "919876543210".`}},
+		{"+91abc", "", []string{"Attribute phone_number must be an E.164 number", `got "+91abc".`}},
+		{"+1234567", "", []string{"Attribute phone_number must be an E.164 number", "8 to 15 digits", `got "+1234567".`}},
+		{"+1234567890123456", "", []string{"Attribute phone_number must be an E.164 number", `got "+1234567890123456".`}},
+		{"+91 98765 43210", "", []string{"Attribute phone_number must be an E.164 number", "no spaces", `got "+91 98765 43210".`}},
+		{"+0919876543210", "", []string{"Attribute phone_number must be an E.164 number", `got "+0919876543210".`}},
 		{faultBusiness, `page_size = 0`, []string{"Invalid Attribute Value", "Attribute page_size value must be between 1 and 1000, got: 0"}},
 		{faultBusiness, `page_size = 1001`, []string{"Attribute page_size value must be between 1 and 1000, got: 1001"}},
 		{faultBusiness, `api_version = "v3"`, []string{`Attribute api_version is "v3"; expected one of "v2" or "v1", in any letter case.`}},
@@ -52,8 +52,8 @@ func TestValidation_contactsArgumentsRejectedAtPlan(t *testing.T) {
 		body string
 		want []string
 	}{
-		{`mobiles = ["+919876543210", "12345", "+919876543211"]`, []string{"Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number", "got: 12345"}},
-		{`mobiles = ["+919876543210", "+919876543211", "+91-98765-43212"]`, []string{"Attribute mobiles[2] must be an E.164 number", "got: +91-98765-43212"}},
+		{`mobiles = ["+919876543210", "12345", "+919876543211"]`, []string{"Invalid Attribute Value Match", "Attribute mobiles[1] must be an E.164 number", `got "12345".`}},
+		{`mobiles = ["+919876543210", "+919876543211", "+91-98765-43212"]`, []string{"Attribute mobiles[2] must be an E.164 number", `got "+91-98765-43212".`}},
 		{`mobiles = ["+919876543210", null]`, []string{"Null Number", "Attribute mobiles[1] is null", "E.164"}},
 		{`page_size = 0`, []string{"Attribute page_size value must be between 1 and 100, got: 0"}},
 		{`page_size = 101`, []string{"Attribute page_size value must be between 1 and 100, got: 101"}},

@@ -34,9 +34,10 @@ func (v e164NumberValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-// ValidateString keeps the summary and the detail stringvalidator.RegexMatches
-// gave ("Attribute mobiles[1] must be an E.164 number: …, got: 12345"), and
-// adds the hint.
+// ValidateString keeps the summary stringvalidator.RegexMatches gave, and
+// shows the value quoted ("Attribute mobiles[1] must be an E.164 number: …;
+// got \"098765 43210\"."), so that Terraform wrapping the line never splits
+// it ambiguously, then the hint.
 func (e164NumberValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
@@ -46,7 +47,16 @@ func (e164NumberValidator) ValidateString(_ context.Context, req validator.Strin
 		return
 	}
 	resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value Match",
-		fmt.Sprintf("Attribute %s must be %s, got: %s%s", req.Path, e164Form, value, e164Hint(value)))
+		fmt.Sprintf("Attribute %s must be %s; got %s.%s", req.Path, e164Form, quotedValue(value), e164Hint(value)))
+}
+
+// quotedValue shows a value the user wrote, in a diagnostic: quoted like Go
+// (and Terraform) strings, or "an empty string".
+func quotedValue(s string) string {
+	if s == "" {
+		return "an empty string"
+	}
+	return strconv.Quote(s)
 }
 
 // e164Hint points at provider::kaleyra::e164 when value looks like a
@@ -64,9 +74,9 @@ func e164Hint(value string) string {
 		return ""
 	}
 	if strings.HasPrefix(value, "+") {
-		return ". It looks like a formatted number: provider::kaleyra::e164(value, \"\") converts it " + e164HintVersions
+		return " It looks like a formatted number: provider::kaleyra::e164(value, \"\") converts it " + e164HintVersions
 	}
-	return ". It looks like a national or formatted number: provider::kaleyra::e164(value, \"IN\") converts it, " +
+	return " It looks like a national or formatted number: provider::kaleyra::e164(value, \"IN\") converts it, " +
 		"with the ISO code of the number's country in place of \"IN\" " + e164HintVersions
 }
 

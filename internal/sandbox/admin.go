@@ -17,6 +17,22 @@ import (
 //	GET    /_sandbox/health          {"status":"ok"}
 const adminPrefix = "/_sandbox/"
 
+// AdminEndpoint is one admin endpoint, for the command's help and start-up
+// text.
+type AdminEndpoint struct {
+	Method, Path, Does string
+}
+
+// AdminEndpoints are the admin endpoints, as serveAdmin serves them (a test
+// holds the two to each other).
+var AdminEndpoints = []AdminEndpoint{
+	{"POST", adminPrefix + "faults", "install one fault or a JSON array of them"},
+	{"DELETE", adminPrefix + "faults", "remove every fault"},
+	{"GET", adminPrefix + "requests", "the request log (never the API key)"},
+	{"POST", adminPrefix + "requests/reset", "empty the request log"},
+	{"GET", adminPrefix + "health", `{"status":"ok"}`},
+}
+
 const maxAdminBody = 1 << 20
 
 // requestView is a request log entry as the admin endpoint serves it: the

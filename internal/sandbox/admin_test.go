@@ -35,6 +35,28 @@ func adminDo(t *testing.T, s *sandbox.Server, method, path, body string) (int, s
 	return resp.StatusCode, strings.TrimSpace(string(b))
 }
 
+// TestAdminEndpointsListed: the list the command prints is the list the
+// server serves: each answers its method, and refuses others.
+func TestAdminEndpointsListed(t *testing.T) {
+	s := startServer(t, sandbox.Options{})
+	served := map[string]bool{}
+	for _, e := range sandbox.AdminEndpoints {
+		body := ""
+		if e.Path == "/_sandbox/faults" && e.Method == "POST" {
+			body = `{"api":"contacts","status":503}`
+		}
+		if status, got := adminDo(t, s, e.Method, e.Path, body); status != 200 {
+			t.Errorf("%s %s (%s): %d %s", e.Method, e.Path, e.Does, status, got)
+		}
+		served[e.Path] = true
+	}
+	for path := range served {
+		if status, _ := adminDo(t, s, "PUT", path, ""); status != 405 {
+			t.Errorf("PUT %s: %d, want 405", path, status)
+		}
+	}
+}
+
 func TestAdminEndpoints(t *testing.T) {
 	s := startServer(t, sandbox.Options{Latency: time.Hour}) // admin endpoints have no latency
 	check := func(method, path, body string, status int, want string) {

@@ -59,6 +59,25 @@ func WriteCLIConfig(path, pluginDir, mirror string) error {
 `, filepath.ToSlash(pluginDir), mirrorBlocks), 0o600)
 }
 
+// WriteMirrorCLIConfig writes a CLI configuration at path that installs
+// kaleyra/kaleyra from the filesystem mirror at mirror (see MirrorProvider)
+// and nothing else from there, with no dev_overrides: `terraform init`
+// installs the build as a user's init installs a release, checking the
+// configuration's version constraints, offline.
+func WriteMirrorCLIConfig(path, mirror string) error {
+	sources := `["registry.terraform.io/kaleyra/kaleyra", "registry.opentofu.org/kaleyra/kaleyra"]`
+	return os.WriteFile(path, fmt.Appendf(nil, `provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = %s
+  }
+  direct {
+    exclude = %s
+  }
+}
+`, filepath.ToSlash(mirror), sources, sources), 0o600)
+}
+
 // MirrorProvider lays the provider binary in pluginDir out as version of
 // kaleyra/kaleyra in a filesystem mirror at mirror, under both Terraform's
 // and OpenTofu's registry hosts (hard links, no copies).

@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    kaleyra = {
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # The whole SMS blocklist.
 data "kaleyra_contacts_blocklisted" "sms" {
   channel = "sms"

@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    kaleyra = {
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # Every WhatsApp user that the support line has blocked.
 data "kaleyra_whatsapp_blocked_users" "support_line" {
   phone_number = "+919876543210"

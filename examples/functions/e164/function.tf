@@ -1,3 +1,14 @@
+terraform {
+  required_version = ">= 1.8.0" # provider-defined functions
+
+  required_providers {
+    kaleyra = {
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
+    }
+  }
+}
+
 # Numbers as people write them, in E.164 as the data sources take them.
 output "written_internationally" {
   value = provider::kaleyra::e164("+91 98765-43210", "") # "+919876543210"

@@ -11,7 +11,8 @@ terraform {
 
   required_providers {
     kaleyra = {
-      source = "kaleyra/kaleyra"
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
     }
   }
 }

@@ -18,14 +18,25 @@ terraform {
 
   required_providers {
     kaleyra = {
-      source = "kaleyra/kaleyra"
+      source  = "kaleyra/kaleyra"
+      version = "~> 0.1"
     }
   }
 }
 
 variable "critical_numbers" {
-  description = "E.164 numbers that must stay reachable."
+  description = "E.164 numbers that must stay reachable, like \"+919876543210\"."
   type        = list(string)
+  nullable    = false
+
+  # One error, at the caller's input, that names every number not in
+  # E.164. The lookups below leave such numbers out, so that no data source
+  # reports them again (once per channel) where a CLI evaluates past a
+  # failed validation.
+  validation {
+    condition     = alltrue([for n in var.critical_numbers : can(regex("^\\+[1-9][0-9]{7,14}$", n))])
+    error_message = "Every critical number must be in E.164 form: \"+\", then 8 to 15 digits, the first not 0, with no spaces or dashes, like \"+919876543210\". Not in E.164: ${join(", ", distinct([for n in var.critical_numbers : jsonencode(n) if !can(regex("^\\+[1-9][0-9]{7,14}$", n))]))}. To convert numbers as people write them, use provider::kaleyra::e164(number, \"IN\"), with the number's country in place of \"IN\" (Terraform 1.8 or later, OpenTofu 1.7 or later)."
+  }
 }
 
 variable "channels" {
@@ -57,7 +68,7 @@ data "kaleyra_contacts_blocklisted" "critical" {
   for_each = toset(var.channels)
 
   channel = each.key
-  mobiles = var.critical_numbers
+  mobiles = local.critical
 }
 
 data "kaleyra_whatsapp_blocked_users" "business" {
@@ -68,7 +79,8 @@ data "kaleyra_whatsapp_blocked_users" "business" {
 }
 
 locals {
-  critical = sort(distinct(var.critical_numbers))
+  # The numbers to check: the validation above reports the others.
+  critical = sort(distinct([for n in var.critical_numbers : n if can(regex("^\\+[1-9][0-9]{7,14}$", n))]))
 
   # Users who blocked the business number, in E.164.
   blocked_business = toset(flatten(data.kaleyra_whatsapp_blocked_users.business[*].phone_numbers))

@@ -3,7 +3,8 @@
 # no credentials, no API calls and no sandbox. Each run plans the module
 # with the blocklists the mocks return.
 #
-#   terraform init && terraform test
+#   terraform test                     # a local build through dev_overrides: no init
+#   terraform init && terraform test   # the provider installed from a registry or mirror
 #
 # mock_provider answers every data source with the mock_data defaults
 # below (nobody blocklisted, nobody blocked); a run's override_data puts
@@ -115,4 +116,18 @@ run "enforce_false_reports_without_failing" {
     condition     = output.policy_verdict == "FAIL: +919876500001: blocklisted on sms, voice, whatsapp"
     error_message = "Unexpected verdict: ${output.policy_verdict}"
   }
+}
+
+run "numbers_not_in_e164_fail_validation" {
+  command = plan
+
+  # The variable's validation names both numbers, once; the lookups leave
+  # them out, so no data source reports them again.
+  variables {
+    critical_numbers = ["+919876500001", "098765 00001", "12345"]
+  }
+
+  expect_failures = [
+    var.critical_numbers,
+  ]
 }

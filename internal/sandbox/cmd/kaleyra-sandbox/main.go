@@ -7,8 +7,11 @@
 //	kaleyra-sandbox -version
 //
 // It prints "kaleyra-sandbox listening on http://HOST:PORT" to stdout once it
-// accepts connections, logs each API request (method, path, status, code,
+// accepts connections, then how to point the provider at it (the seed's
+// SIDs; the demo seed's API key, a seed file's stay in the file) and the
+// admin endpoints; it logs each API request (method, path, status, code,
 // duration; never the api-key) to stderr, and exits 0 on SIGINT or SIGTERM.
+// -help says the same before the flags.
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +49,10 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kaleyra-sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText())
+		fs.PrintDefaults()
+	}
 	addr := fs.String("addr", "127.0.0.1:8787", "listen address; the host must be loopback (127.0.0.1, ::1 or localhost); port 0 picks a free one")
 	seedPath := fs.String("seed", "", "seed JSON `file` (default: the embedded demo seed)")
 	latency := fs.Duration("latency", 0, "latency added to every API response, e.g. 10ms")
@@ -134,7 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "kaleyra-sandbox listening on %s\n", baseURL)
+	fmt.Fprintf(stdout, "kaleyra-sandbox listening on %s\n%s", baseURL, startText(baseURL, seed, *seedPath))
 
 	select {
 	case <-ctx.Done():
@@ -153,6 +161,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger.Print("stopped")
 	return 0
+}
+
+// The embedded demo seed's account (internal/sandbox/default-seed.json).
+const (
+	demoSID    = "HXDEMO00000000IN"
+	demoAPIKey = "sandbox-demo-key"
+)
+
+// usageText is -help's text before the flags: what the sandbox is, how to
+// authenticate and the admin endpoints.
+func usageText() string {
+	var b strings.Builder
+	b.WriteString(`Usage: kaleyra-sandbox [flags]
+
+Serves a strict fake of Kaleyra's WhatsApp blocked-users and Contacts
+blocklist APIs on a loopback address, for demos, tests and CI.
+
+Authenticate as an account of the seed. The embedded demo seed's account has
+SID ` + demoSID + ` and API key ` + demoAPIKey + `; a -seed file names its
+accounts' sid and api_key. Point the Kaleyra provider at the sandbox with:
+
+  export KALEYRA_BASE_URL=http://127.0.0.1:8787
+  export KALEYRA_SID=` + demoSID + `
+  export KALEYRA_API_KEY=` + demoAPIKey + `
+
+`)
+	b.WriteString(adminText(""))
+	b.WriteString("\nFlags:\n")
+	return b.String()
+}
+
+// startText follows the listening line: the environment that points the
+// provider at the sandbox, with the seed's accounts, and the admin
+// endpoints. A seed file's API keys are not printed: they stay in the file.
+func startText(baseURL string, seed sandbox.Seed, seedPath string) string {
+	var b strings.Builder
+	sids := make([]string, 0, len(seed.Accounts))
+	for _, a := range seed.Accounts {
+		sids = append(sids, a.SID)
+	}
+	switch {
+	case seedPath == "" && len(sids) == 1 && sids[0] == demoSID:
+		fmt.Fprintf(&b, "Point the Kaleyra provider at it, as the embedded demo seed's account:\n"+
+			"  export KALEYRA_BASE_URL=%s KALEYRA_SID=%s KALEYRA_API_KEY=%s\n", baseURL, demoSID, demoAPIKey)
+	case len(sids) > 0:
+		fmt.Fprintf(&b, "Point the Kaleyra provider at it, as an account of %s (its api_key is in the file):\n"+
+			"  export KALEYRA_BASE_URL=%s KALEYRA_SID=%s KALEYRA_API_KEY=...\n", seedPath, baseURL, sids[0])
+		if len(sids) > 1 {
+			fmt.Fprintf(&b, "  the seed's other accounts: %s\n", strings.Join(sids[1:], ", "))
+		}
+	default:
+		fmt.Fprintf(&b, "The seed %s has no account: every API request answers RBC001.\n", seedPath)
+	}
+	b.WriteString(adminText(baseURL))
+	return b.String()
+}
+
+// adminText lists the admin endpoints, under baseURL ("" for paths).
+func adminText(baseURL string) string {
+	var b strings.Builder
+	b.WriteString("Admin endpoints (loopback clients only, no API key):\n")
+	width := 0
+	for _, e := range sandbox.AdminEndpoints {
+		width = max(width, len(baseURL+e.Path))
+	}
+	for _, e := range sandbox.AdminEndpoints {
+		fmt.Fprintf(&b, "  %-6s %-*s  %s\n", e.Method, width, baseURL+e.Path, e.Does)
+	}
+	return b.String()
 }
 
 // checkLoopback refuses a listen address whose host is not loopback: the

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kaleyra/terraform-provider-kaleyra/internal/sandbox"
 )
 
 const testSeed = `{"accounts":[{"sid":"HXCMD0000001IN","api_key":"cmd-secret-key",
@@ -53,10 +55,14 @@ func TestCommand(t *testing.T) {
 	defer cmd.Process.Kill() //nolint:errcheck // no-op once it has exited
 
 	lines := make(chan string, 1)
+	var rest syncBuffer
+	copied := make(chan struct{})
 	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		defer close(copied)
+		r := bufio.NewReader(stdout)
+		line, _ := r.ReadString('\n')
 		lines <- line
-		io.Copy(io.Discard, stdout) //nolint:errcheck
+		io.Copy(&rest, r) //nolint:errcheck
 	}()
 	var line string
 	select {
@@ -120,6 +126,14 @@ func TestCommand(t *testing.T) {
 	logs := stderr.String()
 	if strings.Contains(logs, "cmd-secret-key") {
 		t.Error("the api key reached the log")
+	}
+	<-copied
+	// After the listening line: how to authenticate, with the seed file's
+	// SID but not its key, and the admin endpoints.
+	if out := rest.String(); !strings.Contains(out, "export KALEYRA_BASE_URL="+base+" KALEYRA_SID=HXCMD0000001IN KALEYRA_API_KEY=...\n") ||
+		!strings.Contains(out, "its api_key is in the file") || strings.Contains(out, "cmd-secret-key") ||
+		!strings.Contains(out, "GET    "+base+"/_sandbox/health") {
+		t.Errorf("stdout after the listening line:\n%s", out)
 	}
 	for _, want := range []string{
 		"GET /v2/HXCMD0000001IN/whatsapp/+919400000001/block_users 200 WA200",
@@ -201,8 +215,39 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return")
 	}
-	if !strings.HasPrefix(stdout.String(), "kaleyra-sandbox listening on "+base+"\n") {
+	if !strings.HasPrefix(stdout.String(), "kaleyra-sandbox listening on "+base+"\n") ||
+		!strings.Contains(stdout.String(), "as the embedded demo seed's account:\n  export KALEYRA_BASE_URL="+base+" KALEYRA_SID=HXDEMO00000000IN KALEYRA_API_KEY=sandbox-demo-key\n") ||
+		!strings.Contains(stdout.String(), "POST   "+base+"/_sandbox/faults") {
 		t.Errorf("stdout %q", stdout.String())
+	}
+}
+
+// TestHelpSaysHowToAuthenticate: -help names the demo seed's SID and key,
+// the environment that points the provider at the sandbox, and every admin
+// endpoint, before the flags.
+func TestHelpSaysHowToAuthenticate(t *testing.T) {
+	demo := sandbox.DefaultSeed().Accounts
+	if len(demo) != 1 || demo[0].SID != demoSID || demo[0].APIKey != demoAPIKey {
+		t.Fatalf("the embedded demo seed's account is %+v; update demoSID and demoAPIKey", demo)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-help: exit %d", code)
+	}
+	help := strings.Join(strings.Fields(stderr.String()), " ") // columns aside
+	wants := []string{"Usage: kaleyra-sandbox [flags]", "SID HXDEMO00000000IN and API key sandbox-demo-key",
+		"export KALEYRA_BASE_URL=http://127.0.0.1:8787", "export KALEYRA_SID=HXDEMO00000000IN", "export KALEYRA_API_KEY=sandbox-demo-key"}
+	for _, e := range sandbox.AdminEndpoints {
+		wants = append(wants, e.Method+" "+e.Path+" "+e.Does)
+	}
+	wants = append(wants, "Flags: -addr string")
+	last := 0
+	for _, want := range wants {
+		i := strings.Index(help[last:], want)
+		if i < 0 {
+			t.Fatalf("-help lacks %q (in this order):\n%s", want, help)
+		}
+		last += i
 	}
 }
 
