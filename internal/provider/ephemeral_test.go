@@ -144,8 +144,13 @@ func compareAttributes[A, B any](t *testing.T, where string, ds map[string]A, ep
 				continue
 			}
 			if field == "NestedObject" {
-				compared += compareAttributes(t, path, fa.FieldByName("Attributes").Interface().(map[string]dsschema.Attribute),
-					fb.FieldByName("Attributes").Interface().(map[string]epschema.Attribute))
+				dsNested, ok1 := fa.FieldByName("Attributes").Interface().(map[string]dsschema.Attribute)
+				epNested, ok2 := fb.FieldByName("Attributes").Interface().(map[string]epschema.Attribute)
+				if !ok1 || !ok2 {
+					t.Errorf("%s: nested attributes of %T and %T", path, fa.Interface(), fb.Interface())
+					continue
+				}
+				compared += compareAttributes(t, path, dsNested, epNested)
 				continue
 			}
 			if !reflect.DeepEqual(fa.Interface(), fb.Interface()) {
